@@ -1,0 +1,1 @@
+"""Users, departments, roles and access scopes (own / department / all)."""

@@ -1,0 +1,1 @@
+"""The CRM core: leads, deals, contacts, companies, pipelines and every rule on them."""

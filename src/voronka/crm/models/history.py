@@ -1,0 +1,67 @@
+"""The stage history: one row when an item is created and one per move. Every funnel figure derives from it."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from voronka.crm.models.owners import OwnedByItem, exactly_one_owner, owner_fk
+
+
+class StageHistory(OwnedByItem):
+    """An item entered a stage (append-only: rows are never changed)."""
+
+    lead = owner_fk("Lead", "stage_history")
+    deal = owner_fk("Deal", "stage_history")
+    pipeline = models.ForeignKey(
+        "crm.Pipeline", verbose_name=_("pipeline"), on_delete=models.CASCADE, related_name="+"
+    )
+    from_stage = models.ForeignKey(
+        "crm.Stage",
+        verbose_name=_("from stage"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    to_stage = models.ForeignKey(
+        "crm.Stage", verbose_name=_("to stage"), on_delete=models.CASCADE, related_name="+"
+    )
+    moved_at = models.DateTimeField(_("moved at"), default=timezone.now)
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("moved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The item's responsible at the time of the move: reports per manager read it.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    is_backward = models.BooleanField(_("backward move"), default=False)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("stage history row")
+        verbose_name_plural = _("stage history")
+        ordering = ["moved_at", "pk"]
+        indexes = [
+            models.Index(fields=["pipeline", "moved_at"], name="history_pipeline_moved"),
+            models.Index(fields=["to_stage", "moved_at"], name="history_stage_moved"),
+        ]
+        constraints = [exactly_one_owner("stage_history_one_owner", ("lead", "deal"))]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage_id} → {self.to_stage_id} @ {self.moved_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("Stage history is append-only.")
+        super().save(*args, **kwargs)

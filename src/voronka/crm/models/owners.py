@@ -1,0 +1,54 @@
+"""Rows that belong to exactly one CRM item (a lead, deal, contact or company)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+OWNER_FIELDS = ("lead", "deal", "contact", "company")
+
+
+def exactly_one_owner(name: str, fields: tuple[str, ...] = OWNER_FIELDS) -> models.CheckConstraint:
+    """Return a constraint: exactly one of `fields` is set."""
+    options = []
+    for chosen in fields:
+        condition = models.Q(**{f"{chosen}__isnull": False})
+        for other in fields:
+            if other != chosen:
+                condition &= models.Q(**{f"{other}__isnull": True})
+        options.append(condition)
+    condition = options[0]
+    for option in options[1:]:
+        condition |= option
+    return models.CheckConstraint(condition=condition, name=name)
+
+
+def owner_fk(model: str, related_name: str) -> models.ForeignKey:
+    """Return a nullable foreign key to an item, deleted with it."""
+    return models.ForeignKey(
+        f"crm.{model}",
+        verbose_name=_(model.lower()),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name=related_name,
+    )
+
+
+class OwnedByItem(models.Model):
+    """Mixin: `item` and `item_kind` for rows with one of the owner foreign keys."""
+
+    class Meta:
+        abstract = True
+
+    @property
+    def item(self) -> models.Model:
+        for field in OWNER_FIELDS:
+            if getattr(self, f"{field}_id", None):
+                return getattr(self, field)
+        raise ValueError("row without owner")
+
+    @property
+    def item_kind(self) -> str:
+        for field in OWNER_FIELDS:
+            if getattr(self, f"{field}_id", None):
+                return field
+        raise ValueError("row without owner")

@@ -1,0 +1,1 @@
+"""Reads on the CRM: permission-scoped querysets and single-object look-ups."""

@@ -1,0 +1,162 @@
+"""Communications of an item: parse what adapters pass, normalize, and store.
+
+Adapters pass phones, e-mails, messengers and web sites as plain strings, as
+{"value": ..., "label": ...} mappings, or as `Comm` values. Every value is
+normalized (E.164 phones, lower-case e-mails); all bad values of one write are
+reported together in `details`, keyed "phones.0", "emails.1", ...
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from voronka.crm.models import Communication
+from voronka.lib.emails import normalize_email
+from voronka.lib.errors import Invalid
+from voronka.lib.phones import normalize_phone
+
+Kind = Communication.Kind
+Label = Communication.Label
+
+# The keyword argument of the services for each kind, and the label when none is given.
+KIND_ARGUMENTS = {
+    "phones": Kind.PHONE,
+    "emails": Kind.EMAIL,
+    "messengers": Kind.MESSENGER,
+    "websites": Kind.WEB,
+}
+DEFAULT_LABEL = {
+    Kind.PHONE: Label.WORK,
+    Kind.EMAIL: Label.WORK,
+    Kind.MESSENGER: Label.TELEGRAM,
+    Kind.WEB: Label.WORK,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Comm:
+    """One phone, e-mail, messenger or site, with its normalized form once parsed."""
+
+    kind: str
+    value: str
+    label: str = ""
+    normalized: str = ""
+
+
+CommInput = str | Mapping[str, Any] | Comm
+
+
+def normalize_value(kind: str, value: str) -> str:
+    """Return the normalized form of one value of `kind`, or raise Invalid."""
+    if kind == Kind.PHONE:
+        return normalize_phone(value)
+    if kind == Kind.EMAIL:
+        return normalize_email(value)
+    text = value.strip()
+    if not text:
+        raise Invalid("communication.empty", _("The value is empty."))
+    if kind == Kind.WEB:
+        return text.lower().removeprefix("https://").removeprefix("http://").removeprefix("www.").rstrip("/")
+    return text.lower().lstrip("@")
+
+
+def parse(arguments: Mapping[str, Iterable[CommInput] | None]) -> dict[str, list[Comm]] | None:
+    """Parse the `phones=`, `emails=`, ... arguments; a kind absent from `arguments` is left out.
+
+    Returns None when no kind was given at all.
+    """
+    given = {
+        name: values for name, values in arguments.items() if name in KIND_ARGUMENTS and values is not None
+    }
+    if not given:
+        return None
+    errors: dict[str, str] = {}
+    parsed: dict[str, list[Comm]] = {}
+    for name, values in given.items():
+        kind = KIND_ARGUMENTS[name]
+        if isinstance(values, str | Mapping | Comm):
+            values = [values]
+        comms: list[Comm] = []
+        seen: set[str] = set()
+        for index, raw in enumerate(values):
+            try:
+                comm = _one(kind, raw)
+            except Invalid as error:
+                errors[f"{name}.{index}"] = str(error.message)
+                continue
+            if comm is None or comm.normalized in seen:
+                continue
+            seen.add(comm.normalized)
+            comms.append(comm)
+        parsed[name] = comms
+    if errors:
+        raise Invalid("communication.invalid", _("Some contact details are wrong."), details=errors)
+    return parsed
+
+
+def _one(kind: str, raw: CommInput) -> Comm | None:
+    if isinstance(raw, Comm):
+        value, label = raw.value, raw.label
+    elif isinstance(raw, Mapping):
+        value, label = str(raw.get("value") or ""), str(raw.get("label") or raw.get("type") or "")
+    else:
+        value, label = str(raw), ""
+    value = value.strip()
+    if not value:
+        return None
+    label = (label or DEFAULT_LABEL[kind]).lower()
+    if label not in Label.values:
+        raise Invalid("communication.bad_label", _("Unknown label “%(label)s”.") % {"label": label})
+    if len(value) > 255:
+        raise Invalid("communication.too_long", _("The value is longer than 255 characters."))
+    return Comm(kind=kind, value=value, label=label, normalized=normalize_value(kind, value))
+
+
+def replace(item, parsed: dict[str, list[Comm]]) -> bool:
+    """Replace the item's communications of each kind in `parsed`; return True if anything changed."""
+    owner = {item.kind.value: item}
+    changed = False
+    existing = list(item.communications.all())
+    for name, comms in parsed.items():
+        kind = KIND_ARGUMENTS[name]
+        current = [c for c in existing if c.kind == kind]
+        if [(c.normalized, c.label, c.value) for c in current] == [
+            (c.normalized, c.label, c.value) for c in comms
+        ]:
+            continue
+        changed = True
+        Communication.objects.filter(pk__in=[c.pk for c in current]).delete()
+        Communication.objects.bulk_create(
+            Communication(kind=kind, label=c.label, value=c.value, normalized=c.normalized, sort=i, **owner)
+            for i, c in enumerate(comms)
+        )
+    return changed
+
+
+def add_missing(item, comms: Iterable[Comm]) -> list[Comm]:
+    """Add the communications the item does not have yet; return those added."""
+    have = set(item.communications.values_list("kind", "normalized"))
+    added = [c for c in comms if (c.kind, c.normalized) not in have]
+    owner = {item.kind.value: item}
+    Communication.objects.bulk_create(
+        Communication(
+            kind=c.kind, label=c.label, value=c.value, normalized=c.normalized, sort=100 + i, **owner
+        )
+        for i, c in enumerate(added)
+    )
+    return added
+
+
+def of(item) -> list[Comm]:
+    """Return the item's communications as Comm values."""
+    return [
+        Comm(kind=c.kind, value=c.value, label=c.label, normalized=c.normalized)
+        for c in item.communications.all()
+    ]
+
+
+def flatten(parsed: dict[str, list[Comm]] | None) -> list[Comm]:
+    """Return every Comm of a parse result in one list."""
+    return [comm for comms in (parsed or {}).values() for comm in comms]

@@ -1,0 +1,165 @@
+"""Creating and changing leads.
+
+Rules enforced here:
+- the actor needs the create (update) right for the lead's responsible;
+- a new lead starts in the first open status unless another one (not the won one) is given,
+  enters the stage history, and gets a title from its name, company or contacts when none is given;
+- duplicate control runs on every create with the caller's policy (crm.services.duplicates);
+  with ATTACH, a lead from a known client is a repeat lead linked to it;
+- the amount follows the product rows when there are rows;
+- custom fields are validated against their definitions;
+- in simple mode a new lead is converted at once (the mode has no open leads).
+Status changes go through crm.services.stages; deletion through crm.services.recycle.
+"""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from voronka.accounts.models import Action, User
+from voronka.crm import locks
+from voronka.crm.errors import MoveRefused
+from voronka.crm.models import CrmSettings, Lead, Stage
+from voronka.crm.selectors.pipelines import first_stage, lead_pipeline
+from voronka.crm.services import comms, duplicates, history, items, products
+from voronka.crm.services.duplicates import DuplicatePolicy
+from voronka.lib.errors import Invalid
+
+
+@transaction.atomic
+def create_lead(
+    *,
+    actor: User,
+    status: Stage | None = None,
+    on_duplicate: DuplicatePolicy | str = DuplicatePolicy.REFUSE,
+    product_rows: Iterable[Mapping[str, Any]] | None = None,
+    created_at=None,
+    convert_in_simple_mode: bool = True,
+    **values: Any,
+) -> Lead:
+    """Create a lead (or, by the duplicate policy, return the existing one)."""
+    fields, communications, custom = items.split_arguments(values)
+    cleaned = items.clean_fields("lead", fields)
+    parsed = comms.parse(communications)
+    custom_values = items.prepare_custom("lead", custom, current=None, creating=True)
+    rows = products.clean_rows(product_rows) if product_rows else []
+    status = _initial_status(status)
+    cleaned["assigned_to"] = items.default_responsible(actor, cleaned.get("assigned_to"))
+    owner = cleaned["assigned_to"]
+    items.require(actor, Action.CREATE, "lead", owner_id=owner.pk if owner else None)
+
+    resolution = duplicates.resolve(
+        "lead", on_duplicate, parsed=parsed, company_title=cleaned.get("company_title", "")
+    )
+    if resolution.existing is not None:
+        if DuplicatePolicy(on_duplicate) == DuplicatePolicy.MERGE:
+            return duplicates.merge_into(
+                resolution.existing, actor=actor, fields=cleaned, parsed=parsed, custom=custom
+            )
+        return resolution.existing
+    if resolution.contact or resolution.company:
+        cleaned.setdefault("contact", resolution.contact)
+        cleaned.setdefault("company", resolution.company)
+    now = created_at or timezone.now()
+    lead = Lead(
+        status=status,
+        currency=settings.DEFAULT_CURRENCY,
+        custom=custom_values,
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+        stage_changed_at=now,
+        is_closed=status.closes_items,
+        closed_at=now if status.closes_items else None,
+        **cleaned,
+    )
+    lead.is_repeat = bool(lead.contact_id or lead.company_id)
+    if not lead.title:
+        lead.title = default_title(lead, parsed)
+    lead.save()
+    if parsed:
+        comms.replace(lead, parsed)
+    if not lead.title:
+        lead.title = gettext("Lead #%(id)s") % {"id": lead.pk}
+    if rows:
+        lead.amount = products.store_rows(lead, rows)
+    items.refresh_search_text(lead)
+    lead.save(update_fields=["title", "amount", "search_text"])
+    history.enter(lead, to=status, source=None, actor=actor, at=now)
+    items.record_creation(
+        lead,
+        actor=actor,
+        data={"duplicates": [m.as_dict() for m in resolution.matches]} if resolution.matches else None,
+    )
+    if convert_in_simple_mode and _simple_mode() and not lead.is_closed:
+        from voronka.crm.services.conversion import convert_lead  # conversion builds on this module
+
+        convert_lead(lead, actor=actor)
+        lead.refresh_from_db()
+    return lead
+
+
+def _initial_status(status: Stage | None) -> Stage:
+    pipeline = lead_pipeline()
+    if status is None:
+        return first_stage(pipeline)
+    if status.pipeline_id != pipeline.pk:
+        raise Invalid(
+            "lead.bad_status", _("This is not a lead status."), details={"status": _("Unknown status.")}
+        )
+    if status.is_won:
+        raise MoveRefused("stage.convert_instead", _("A lead reaches this status by conversion. Convert it."))
+    return status
+
+
+def default_title(item, parsed: dict[str, list[comms.Comm]] | None) -> str:
+    """Return a title made of the person's name, the company, or the first phone or e-mail."""
+    name = " ".join(p for p in (getattr(item, "first_name", ""), getattr(item, "last_name", "")) if p)
+    company = getattr(item, "company_title", "")
+    if name and company:
+        return f"{name} ({company})"[:255]
+    if name or company:
+        return (name or company)[:255]
+    first = next(iter(comms.flatten(parsed)), None)
+    return first.value[:255] if first else ""
+
+
+def _simple_mode() -> bool:
+    settings_row = CrmSettings.objects.filter(pk=1).first()
+    return settings_row is not None and settings_row.mode == CrmSettings.Mode.SIMPLE
+
+
+@transaction.atomic
+def update_lead(lead: Lead, *, actor: User, **values: Any) -> Lead:
+    """Change fields, communications or custom fields of a lead."""
+    lead = locks.lock(lead)
+    items.require(actor, Action.UPDATE, "lead", owner_id=lead.assigned_to_id)
+    fields, communications, custom = items.split_arguments(values)
+    if "title" in fields and not str(fields["title"] or "").strip():
+        raise Invalid("lead.title_required", _("A lead needs a title."), details={"title": _("Required.")})
+    cleaned = items.clean_fields("lead", fields)
+    parsed = comms.parse(communications)
+    if "amount" in cleaned and lead.product_rows.exists() and cleaned["amount"] != lead.amount:
+        raise Invalid(
+            "amount.follows_rows", _("The amount follows the product rows; change the rows instead.")
+        )
+    changes = items.apply_changes(lead, cleaned)
+    if custom is not None:
+        new_custom = items.prepare_custom("lead", custom, current=lead.custom, creating=False)
+        if new_custom != lead.custom:
+            changes["custom"] = [lead.custom, new_custom]
+            lead.custom = new_custom
+    if "contact" in changes or "company" in changes:
+        lead.is_repeat = bool(lead.contact_id or lead.company_id) and not lead.converted_at
+        changes.setdefault("is_repeat", [None, lead.is_repeat])
+    if parsed and comms.replace(lead, parsed):
+        changes["communications"] = [None, [c.value for c in comms.flatten(parsed)]]
+    if not changes:
+        return lead
+    items.record_update(lead, actor=actor, changes=changes, save_fields=[*cleaned, "custom", "is_repeat"])
+    return lead

@@ -1,0 +1,1 @@
+"""Plain helpers with no models: errors, the event bus, phones, e-mails, money, text."""
