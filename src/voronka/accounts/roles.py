@@ -1,6 +1,6 @@
 """The built-in roles and their rights (created by a migration; editable afterwards)."""
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 ENTITIES = ("lead", "deal", "contact", "company", "activity")
 ACTIONS = ("read", "create", "update", "delete", "export", "move_back")
@@ -8,10 +8,10 @@ NONE, OWN, DEPARTMENT, ALL = 0, 1, 2, 3
 
 # code: (name, is_admin, {action: scope} for every entity)
 BUILT_IN = {
-    "administrator": (N_("Administrator"), True, dict.fromkeys(ACTIONS, ALL)),
-    "head_of_sales": (N_("Head of sales"), False, dict.fromkeys(ACTIONS, ALL)),
+    "administrator": (gettext_noop("Administrator"), True, dict.fromkeys(ACTIONS, ALL)),
+    "head_of_sales": (gettext_noop("Head of sales"), False, dict.fromkeys(ACTIONS, ALL)),
     "manager": (
-        N_("Manager"),
+        gettext_noop("Manager"),
         False,
         {
             "read": DEPARTMENT,
@@ -23,7 +23,7 @@ BUILT_IN = {
         },
     ),
     "intern": (
-        N_("Intern"),
+        gettext_noop("Intern"),
         False,
         {"read": OWN, "create": OWN, "update": OWN, "delete": NONE, "export": NONE, "move_back": NONE},
     ),

@@ -27,10 +27,9 @@ def to_amount(value: object, *, field: str = "amount") -> Decimal:
         amount = _parse_text(str(value), field)
     if not amount.is_finite():
         raise _invalid(value, field)
-    amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
     if abs(amount) > MAX_AMOUNT:
         raise Invalid("amount.too_large", _("The amount is too large."), details={"field": field})
-    return amount
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _parse_text(text: str, field: str) -> Decimal:

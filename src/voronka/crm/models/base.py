@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,6 +21,8 @@ class TranslatableName(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     is_system_name = models.BooleanField(_("built-in name"), default=False, editable=False)
+    # A message context for built-in names that translate differently (a lead is "Новый", a deal "Новая").
+    name_context = models.CharField(_("translation context"), max_length=50, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -30,7 +32,9 @@ class TranslatableName(models.Model):
 
     @property
     def title(self) -> str:
-        return gettext(self.name) if self.is_system_name else self.name
+        if not self.is_system_name:
+            return self.name
+        return pgettext(self.name_context, self.name) if self.name_context else gettext(self.name)
 
 
 class CrmItem(models.Model):

@@ -110,8 +110,10 @@ def apply_filter(queryset: QuerySet, kind: str, spec: ItemFilter) -> QuerySet:
 def search(queryset: QuerySet, kind: str, q: str) -> QuerySet:
     """Match names, titles, phones and e-mails against `q`."""
     text = q.strip()
-    if text.lstrip("#").isdigit() and len(text) < 10:
-        return queryset.filter(Q(pk=int(text.lstrip("#"))) | Q(search_text__contains=fold(text)))
+    if text.startswith("#") and text[1:].isdigit():
+        return queryset.filter(pk=int(text[1:]))
+    if text.isdigit() and len(text) < 7:
+        return queryset.filter(Q(pk=int(text)) | Q(search_text__contains=text))
     email = try_normalize_email(text) if "@" in text else None
     if email:
         return queryset.filter(pk__in=_owners(kind, Communication.Kind.EMAIL, email))

@@ -78,6 +78,8 @@ def _clean(field: CustomField, raw: Any) -> Any:
 def _clean_one(field: CustomField, raw: Any) -> Any:
     if raw in _EMPTY:
         return None
+    if isinstance(raw, Mapping | list | tuple | set):
+        raise Invalid("custom.bad_value", _("This field takes a plain value."))
     cleaner = _CLEANERS[field.type]
     return cleaner(field, raw)
 

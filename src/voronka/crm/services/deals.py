@@ -52,11 +52,11 @@ def create_deal(
     owner = cleaned["assigned_to"]
     items.require(actor, Action.CREATE, "deal", owner_id=owner.pk if owner else None)
     now = created_at or timezone.now()
+    cleaned.setdefault("currency", settings.DEFAULT_CURRENCY)
     deal = Deal(
         pipeline=pipeline,
         stage=stage,
         lead=lead,
-        currency=settings.DEFAULT_CURRENCY,
         custom=custom_values,
         created_by=actor,
         created_at=now,

@@ -247,9 +247,8 @@ def refresh_search_text(item) -> None:
         getattr(item, name, "")
         for name in ("title", "first_name", "second_name", "last_name", "company_title")
     ]
-    values = (
-        list(item.communications.values_list("kind", "normalized", "value")) if item.kind != "deal" else []
-    )
+    has_comms = item.kind != "deal" and item.pk is not None
+    values = list(item.communications.values_list("kind", "normalized", "value")) if has_comms else []
     for kind, normalized, value in values:
         parts.append(
             normalized if kind != Communication.Kind.PHONE else f"{normalized} {normalized.lstrip('+')}"

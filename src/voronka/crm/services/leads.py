@@ -66,9 +66,9 @@ def create_lead(
         cleaned.setdefault("contact", resolution.contact)
         cleaned.setdefault("company", resolution.company)
     now = created_at or timezone.now()
+    cleaned.setdefault("currency", settings.DEFAULT_CURRENCY)
     lead = Lead(
         status=status,
-        currency=settings.DEFAULT_CURRENCY,
         custom=custom_values,
         created_by=actor,
         created_at=now,

@@ -82,28 +82,43 @@ def check_move(item: Item, *, to: Stage, actor: User, reason: str = "") -> None:
         _check_move(item, source=source, to=to, actor=actor, reason=(reason or "").strip())
 
 
+# Refusal messages per item kind: the noun's gender changes the whole sentence in Russian.
+_MESSAGES = {
+    "lead": {
+        "item_closed": _("The lead is closed. Re-open it first."),
+        "backward_forbidden": _("You may not move a lead back to an earlier status."),
+        "reason_required": _("Say why the lead goes back."),
+        "loss_reason_required": _("Say why the lead is junk."),
+    },
+    "deal": {
+        "item_closed": _("The deal is closed. Re-open it first."),
+        "backward_forbidden": _("You may not move a deal back to an earlier stage."),
+        "reason_required": _("Say why the deal goes back."),
+        "loss_reason_required": _("Say why the deal is lost."),
+    },
+}
+
+
+def _refuse(item: Item, code: str) -> MoveRefused:
+    return MoveRefused(f"stage.{code}", _MESSAGES[item.kind.value][code])
+
+
 def _check_move(item: Item, *, source: Stage, to: Stage, actor: User, reason: str) -> bool:
-    noun = _("lead") if isinstance(item, Lead) else _("deal")
     items.require(actor, Action.UPDATE, item.kind, owner_id=item.assigned_to_id)
     if to.pipeline_id != source.pipeline_id:
         raise MoveRefused("stage.foreign_pipeline", _("This stage belongs to another pipeline."))
     if item.is_closed:
-        raise MoveRefused(
-            "stage.item_closed", _("The %(item)s is closed. Re-open it first.") % {"item": noun}
-        )
+        raise _refuse(item, "item_closed")
     if isinstance(item, Lead) and to.is_won:
         raise MoveRefused("stage.convert_instead", _("A lead reaches this status by conversion. Convert it."))
     is_backward = history.position(to) < history.position(source)
     if is_backward:
         if not can(actor, Action.MOVE_BACK, item.kind, owner_id=item.assigned_to_id):
-            raise MoveRefused(
-                "stage.backward_forbidden",
-                _("You may not move a %(item)s back to an earlier stage.") % {"item": noun},
-            )
+            raise _refuse(item, "backward_forbidden")
         if not reason:
-            raise MoveRefused("stage.reason_required", _("Say why the %(item)s goes back.") % {"item": noun})
+            raise _refuse(item, "reason_required")
     if to.is_lost and not reason:
-        raise MoveRefused("stage.loss_reason_required", _("Say why the %(item)s is lost.") % {"item": noun})
+        raise _refuse(item, "loss_reason_required")
     return is_backward
 
 

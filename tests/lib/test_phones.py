@@ -1,0 +1,49 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from voronka.lib.errors import Invalid
+from voronka.lib.phones import normalize_phone, try_normalize_phone
+
+moscow_numbers = st.from_regex(r"495[1-9][0-9]{6}", fullmatch=True)
+spellings = st.sampled_from(
+    [
+        lambda n: f"8{n}",
+        lambda n: f"+7{n}",
+        lambda n: f"+7 {n}",
+        lambda n: f"7{n}",
+        lambda n: f"8 ({n[:3]}) {n[3:6]}-{n[6:8]}-{n[8:]}",
+        lambda n: f"+7 ({n[:3]}) {n[3:6]} {n[6:8]} {n[8:]}",
+        lambda n: f"+7-{n[:3]}-{n[3:6]}-{n[6:8]}-{n[8:]}",
+        lambda n: f"  8.{n[:3]}.{n[3:6]}.{n[6:]}  ",
+    ]
+)
+
+
+@given(number=moscow_numbers, spell=spellings)
+def test_every_common_spelling_normalises_to_one_e164(number, spell):
+    assert normalize_phone(spell(number), region="RU") == f"+7{number}"
+
+
+@given(number=moscow_numbers)
+def test_normalising_is_idempotent(number):
+    once = normalize_phone(f"8 {number}", region="RU")
+    assert normalize_phone(once, region="RU") == once
+
+
+def test_the_issue_example():
+    assert normalize_phone("8 (495) 109-63-75") == "+74951096375"
+    assert normalize_phone("+7 495 109 63 75") == "+74951096375"
+
+
+def test_foreign_numbers_keep_their_country():
+    assert normalize_phone("+44 20 7946 0958") == "+442079460958"
+    assert normalize_phone("(202) 555-0143", region="US") == "+12025550143"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "abc", "12", "+7 495", "8 (495) 109-63-75-99-99-99"])
+def test_non_numbers_are_refused_with_a_code(text):
+    with pytest.raises(Invalid) as error:
+        normalize_phone(text)
+    assert error.value.code in {"phone.empty", "phone.invalid"}
+    assert try_normalize_phone(text) is None
