@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip 2>/dev/null || true
 	$(PIP) -e '.[dev]' 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
-	@$(BIN)/python -c "import voronka, django, ninja" || (echo "installation failed" >&2; exit 1)
+	@$(BIN)/python -c "import voronka, django, django_tasks_db, phonenumbers" || (echo "installation failed" >&2; exit 1)
 	@touch $(STAMP)
 
 install: $(STAMP)

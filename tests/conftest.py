@@ -38,27 +38,37 @@ def admin(db):
 
 @pytest.fixture
 def head(sales):
-    return create_user(username="head", first_name="Olga", last_name="Head", department=sales, role="head_of_sales")
+    return create_user(
+        username="head", first_name="Olga", last_name="Head", department=sales, role="head_of_sales"
+    )
 
 
 @pytest.fixture
 def manager(sales):
-    return create_user(username="ivanov", first_name="Ivan", last_name="Ivanov", department=sales, role="manager")
+    return create_user(
+        username="ivanov", first_name="Ivan", last_name="Ivanov", department=sales, role="manager"
+    )
 
 
 @pytest.fixture
 def colleague(sales_north):
-    return create_user(username="petrov", first_name="Petr", last_name="Petrov", department=sales_north, role="manager")
+    return create_user(
+        username="petrov", first_name="Petr", last_name="Petrov", department=sales_north, role="manager"
+    )
 
 
 @pytest.fixture
 def outsider(support):
-    return create_user(username="sidorov", first_name="Sidor", last_name="Sidorov", department=support, role="manager")
+    return create_user(
+        username="sidorov", first_name="Sidor", last_name="Sidorov", department=support, role="manager"
+    )
 
 
 @pytest.fixture
 def intern(sales):
-    return create_user(username="intern", first_name="Anna", last_name="Intern", department=sales, role="intern")
+    return create_user(
+        username="intern", first_name="Anna", last_name="Intern", department=sales, role="intern"
+    )
 
 
 @pytest.fixture
@@ -74,3 +84,13 @@ def lead_statuses(db) -> Pipeline:
 @pytest.fixture
 def general_pipeline(db) -> Pipeline:
     return default_deal_pipeline()
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Tests render templates without collectstatic: plain storage, no manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

@@ -38,7 +38,9 @@ def test_the_demo_is_believable():
     # losses have a dominant reason in the wholesale pipeline
     lost = (
         Deal.objects.filter(stage__semantics="lost", pipeline__name="Оптовые продажи")
-        .values("stage__code").annotate(n=Count("id")).order_by("-n")
+        .values("stage__code")
+        .annotate(n=Count("id"))
+        .order_by("-n")
     )
     assert lost[0]["stage__code"] == "PRICE"
     assert Lead.objects.filter(created_at__lt=NOW - dt.timedelta(days=300)).exists()

@@ -18,8 +18,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def lead(manager):
     lead = create_lead(
-        actor=manager, title="Pumps for the plant", first_name="Ivan", last_name="Petrov",
-        company_title="ООО «Ромашка»", phones=["8 (495) 109-63-75"], emails=["ivan@romashka.ru"],
+        actor=manager,
+        title="Pumps for the plant",
+        first_name="Ivan",
+        last_name="Petrov",
+        company_title="ООО «Ромашка»",
+        phones=["8 (495) 109-63-75"],
+        emails=["ivan@romashka.ru"],
         product_rows=[{"name": "Pump", "price": "1000", "quantity": 3}],
     )
     add_comment(lead, text="Wants delivery in May", actor=manager)
@@ -44,8 +49,16 @@ def test_conversion_with_a_company_title_creates_linked_deal_contact_and_company
     assert lead.stage_history.order_by("pk").last().to_stage.code == "CONVERTED"
     assert deal.timeline.filter(kind="comment", text="Wants delivery in May").exists()
     assert deal.timeline.filter(kind="created_from_lead").exists()
-    assert LeadConverted(lead_id=lead.pk, deal_id=deal.pk, contact_id=contact.pk, company_id=company.pk,
-                         actor_id=manager.pk) in published
+    assert (
+        LeadConverted(
+            lead_id=lead.pk,
+            deal_id=deal.pk,
+            contact_id=contact.pk,
+            company_id=company.pk,
+            actor_id=manager.pk,
+        )
+        in published
+    )
 
 
 def test_a_second_conversion_is_refused(lead, manager):

@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def fields(admin):
     return {
-        "industry": create_field(entity="lead", name="Industry", type="enum", actor=admin,
-                                 options=["Retail", "Manufacturing"]),
+        "industry": create_field(
+            entity="lead", name="Industry", type="enum", actor=admin, options=["Retail", "Manufacturing"]
+        ),
         "budget": create_field(entity="lead", name="Budget", type="number", actor=admin, is_required=True),
         "meeting": create_field(entity="lead", name="Meeting", type="date", actor=admin),
         "vip": create_field(entity="lead", name="VIP", type="bool", actor=admin),
@@ -26,14 +27,24 @@ def fields(admin):
 
 def test_values_are_validated_and_normalised(fields, manager):
     lead = create_lead(
-        actor=manager, title="X",
-        custom={fields["industry"].code: "manufacturing", fields["budget"].code: "1 500,5",
-                fields["meeting"].code: "31.12.2026", fields["vip"].code: "yes", fields["expert"].code: manager.pk,
-                fields["tags"].code: ["a", "b"]},
+        actor=manager,
+        title="X",
+        custom={
+            fields["industry"].code: "manufacturing",
+            fields["budget"].code: "1 500,5",
+            fields["meeting"].code: "31.12.2026",
+            fields["vip"].code: "yes",
+            fields["expert"].code: manager.pk,
+            fields["tags"].code: ["a", "b"],
+        },
     )
     assert lead.custom == {
-        fields["industry"].code: 2, fields["budget"].code: 1500.5, fields["meeting"].code: "2026-12-31",
-        fields["vip"].code: True, fields["expert"].code: manager.pk, fields["tags"].code: ["a", "b"],
+        fields["industry"].code: 2,
+        fields["budget"].code: 1500.5,
+        fields["meeting"].code: "2026-12-31",
+        fields["vip"].code: True,
+        fields["expert"].code: manager.pk,
+        fields["tags"].code: ["a", "b"],
     }
 
 
@@ -52,8 +63,14 @@ def test_required_fields_are_required_on_create_and_cannot_be_emptied(fields, ma
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("industry", "Banking"), ("budget", "lots"), ("meeting", "someday"), ("vip", "maybe"), ("expert", 999999),
-     ("tags", {"a": 1})],
+    [
+        ("industry", "Banking"),
+        ("budget", "lots"),
+        ("meeting", "someday"),
+        ("vip", "maybe"),
+        ("expert", 999999),
+        ("tags", {"a": 1}),
+    ],
 )
 def test_bad_values_are_refused(fields, manager, field, value):
     with pytest.raises(Invalid) as error:
@@ -83,7 +100,8 @@ def test_the_amount_follows_the_product_rows(manager, admin):
     assert deal.amount == Decimal("5.00")
 
     deal = set_product_rows(
-        deal, [{"product": pump.pk, "quantity": 2, "discount_rate": 10}, {"name": "Install", "price": "500"}],
+        deal,
+        [{"product": pump.pk, "quantity": 2, "discount_rate": 10}, {"name": "Install", "price": "500"}],
         actor=manager,
     )
 
@@ -97,8 +115,14 @@ def test_the_amount_follows_the_product_rows(manager, admin):
 
 @pytest.mark.parametrize(
     "row",
-    [{"price": 1}, {"name": "X", "price": -1}, {"name": "X", "price": 1, "quantity": 0},
-     {"name": "X", "price": 1, "discount_rate": 150}, {"name": "X", "price": "abc"}, {"product": 999999}],
+    [
+        {"price": 1},
+        {"name": "X", "price": -1},
+        {"name": "X", "price": 1, "quantity": 0},
+        {"name": "X", "price": 1, "discount_rate": 150},
+        {"name": "X", "price": "abc"},
+        {"product": 999999},
+    ],
 )
 def test_bad_rows_are_refused(manager, row):
     deal = create_deal(actor=manager, title="X")

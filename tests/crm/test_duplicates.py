@@ -1,5 +1,6 @@
 import pytest
 
+from voronka.crm.errors import DuplicateFound
 from voronka.crm.models import Contact, Lead
 from voronka.crm.selectors.duplicates import find_duplicates
 from voronka.crm.services.clients import create_company, create_contact
@@ -16,20 +17,30 @@ def existing(manager):
 
 def test_find_duplicates_by_any_spelling(existing):
     [match] = find_duplicates(phones=["+7 495 109-63-75"])
-    assert (match.kind, match.item_id, match.matched_by, match.value) == ("lead", existing.pk, "phone", "+74951096375")
+    assert (match.kind, match.item_id, match.matched_by, match.value) == (
+        "lead",
+        existing.pk,
+        "phone",
+        "+74951096375",
+    )
     [match] = find_duplicates(emails=["IVAN@X.RU"])
     assert match.matched_by == "email"
     assert find_duplicates(phones=["+7 495 109-63-76"]) == []
 
 
 def test_skip_returns_the_existing_lead(existing, manager):
-    same = create_lead(actor=manager, title="Again", phones=["+74951096375"], on_duplicate=DuplicatePolicy.SKIP)
+    same = create_lead(
+        actor=manager, title="Again", phones=["+74951096375"], on_duplicate=DuplicatePolicy.SKIP
+    )
     assert same.pk == existing.pk and Lead.objects.count() == 1
 
 
 def test_merge_fills_empty_fields_and_adds_missing_communications(existing, manager):
     merged = create_lead(
-        actor=manager, first_name="Other", last_name="Petrov", phones=["+74951096375", "+7 916 222 33 44"],
+        actor=manager,
+        first_name="Other",
+        last_name="Petrov",
+        phones=["+74951096375", "+7 916 222 33 44"],
         on_duplicate="merge",
     )
     assert merged.pk == existing.pk
@@ -55,7 +66,7 @@ def test_company_title_matches_spellings(manager):
     company = create_company(actor=manager, title="ООО «Ромашка»")
     [match] = find_duplicates(company_title="Ромашка, ООО")
     assert (match.kind, match.item_id, match.matched_by) == ("company", company.pk, "company")
-    with pytest.raises(Exception) as refusal:
+    with pytest.raises(DuplicateFound) as refusal:
         create_company(actor=manager, title="ромашка")
     assert refusal.value.code == "duplicate.found"
 

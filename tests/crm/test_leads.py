@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_lead_stores_e164_phones_and_starts_in_the_first_status(manager, published):
-    lead = create_lead(actor=manager, first_name="Ivan", phones=["8 (495) 109-63-75"], emails=["Ivan@Example.COM"])
+    lead = create_lead(
+        actor=manager, first_name="Ivan", phones=["8 (495) 109-63-75"], emails=["Ivan@Example.COM"]
+    )
 
     email, phone = lead.communications.order_by("kind")
     assert (email.kind, email.normalized) == ("email", "ivan@example.com")

@@ -29,8 +29,13 @@ def test_scope_of_each_role(manager, colleague, outsider, intern, head, admin):
 
 
 def test_search_by_phone_email_name_and_id(manager):
-    lead = create_lead(actor=manager, first_name="Пётр", last_name="Ёлкин", phones=["+7 495 109 63 75"],
-                       emails=["petr@elkin.ru"])
+    lead = create_lead(
+        actor=manager,
+        first_name="Пётр",
+        last_name="Ёлкин",
+        phones=["+7 495 109 63 75"],
+        emails=["petr@elkin.ru"],
+    )
     create_lead(actor=manager, title="Other", phones=["+7 916 000 00 00"], on_duplicate="create")
     for q in ("8 (495) 109-63-75", "PETR@elkin.ru", "елкин", "петр ел", f"#{lead.pk}"):
         result = apply_filter(visible_leads(manager), "lead", ItemFilter(q=q))

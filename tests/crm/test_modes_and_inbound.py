@@ -13,9 +13,15 @@ pytestmark = pytest.mark.django_db
 
 
 def test_switching_to_simple_mode_converts_every_open_lead(admin, manager, lead_statuses, published):
-    open_leads = [create_lead(actor=manager, first_name=f"Client {i}", phones=[f"+7 916 000 00 0{i}"]) for i in range(3)]
-    junk = move(create_lead(actor=manager, title="Spam"), to=lead_statuses.stages.get(code="JUNK"), actor=manager,
-                reason="spam")
+    open_leads = [
+        create_lead(actor=manager, first_name=f"Client {i}", phones=[f"+7 916 000 00 0{i}"]) for i in range(3)
+    ]
+    junk = move(
+        create_lead(actor=manager, title="Spam"),
+        to=lead_statuses.stages.get(code="JUNK"),
+        actor=manager,
+        reason="spam",
+    )
     published.clear()
 
     converted = set_mode("simple", actor=admin)
@@ -65,7 +71,9 @@ def test_in_simple_mode_a_request_with_company_data_creates_a_company_too(admin,
 def test_in_simple_mode_a_known_client_with_an_open_deal_adds_to_it(admin, manager):
     set_mode("simple", actor=admin)
     first = receive_request(InboundRequest(channel="email", emails=["a@b.ru"], first_name="A"), actor=manager)
-    second = receive_request(InboundRequest(channel="call", phones=["+7 903 111 22 33"], emails=["A@B.ru"]), actor=manager)
+    second = receive_request(
+        InboundRequest(channel="call", phones=["+7 903 111 22 33"], emails=["A@B.ru"]), actor=manager
+    )
     assert second.outcome == "added_to_deal" and second.item == first.item
     assert Deal.objects.count() == 1 and Contact.objects.count() == 1
 
@@ -79,7 +87,9 @@ def test_a_new_lead_in_simple_mode_converts_at_once(admin, manager):
 
 def test_classic_request_from_an_open_leads_phone_goes_to_its_timeline(manager):
     first = receive_request(InboundRequest(channel="email", emails=["x@y.ru"], first_name="X"), actor=manager)
-    second = receive_request(InboundRequest(channel="call", phones=["+7 903 555 1"], emails=["x@y.ru"]), actor=manager)
+    second = receive_request(
+        InboundRequest(channel="call", phones=["+7 903 555 1"], emails=["x@y.ru"]), actor=manager
+    )
     third = receive_request(InboundRequest(channel="form", emails=["X@Y.RU"], message="Form"), actor=manager)
 
     assert first.outcome == "lead_created"

@@ -20,9 +20,16 @@ def codes(pipeline):
 
 def test_a_pipeline_with_six_stages_and_a_reorder(admin):
     pipeline = create_pipeline(
-        name="Projects", actor=admin,
-        stages=[("Brief", "open"), ("Estimate", "open"), ("Proposal", "open"), ("Contract", "open"),
-                ("Signed", "won"), ("Rejected", "lost")],
+        name="Projects",
+        actor=admin,
+        stages=[
+            ("Brief", "open"),
+            ("Estimate", "open"),
+            ("Proposal", "open"),
+            ("Contract", "open"),
+            ("Signed", "won"),
+            ("Rejected", "lost"),
+        ],
     )
     stages = list(pipeline.stages.order_by("sort"))
     assert [s.name for s in stages] == ["Brief", "Estimate", "Proposal", "Contract", "Signed", "Rejected"]
@@ -69,8 +76,12 @@ def test_a_stage_with_items_cannot_be_deleted(admin, manager, general_pipeline):
 
 
 def test_add_rename_and_delete_a_stage(admin, general_pipeline):
-    stage = add_stage(general_pipeline, name="Price agreed", actor=admin,
-                      after=general_pipeline.stages.get(code="PREPARATION"))
+    stage = add_stage(
+        general_pipeline,
+        name="Price agreed",
+        actor=admin,
+        after=general_pipeline.stages.get(code="PREPARATION"),
+    )
     assert codes(general_pipeline)[2] == stage.code
     update_stage(stage, actor=admin, name="Price approved", color="#aa00cc")
     stage.refresh_from_db()

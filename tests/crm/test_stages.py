@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -10,8 +12,8 @@ from voronka.crm.models import StageHistory
 from voronka.crm.selectors.pipelines import default_deal_pipeline, lead_pipeline
 from voronka.crm.services.deals import create_deal
 from voronka.crm.services.leads import create_lead
-from voronka.crm.services.stages import change_pipeline, move, reopen
 from voronka.crm.services.pipelines import create_pipeline
+from voronka.crm.services.stages import change_pipeline, move, reopen
 from voronka.lib.errors import Forbidden
 
 pytestmark = pytest.mark.django_db
@@ -41,13 +43,21 @@ def test_forward_move_appends_history_and_publishes_stage_changed(lead, manager,
     assert (created.to_stage.code, moved.from_stage.code, moved.to_stage.code) == ("NEW", "NEW", "IN_PROCESS")
     assert moved.assigned_to == manager and not moved.is_backward
     assert published == [
-        StageChanged(kind="lead", item_id=lead.pk, entry_id=moved.pk, from_stage_id=created.to_stage_id,
-                     to_stage_id=in_process.pk, actor_id=manager.pk)
+        StageChanged(
+            kind="lead",
+            item_id=lead.pk,
+            entry_id=moved.pk,
+            from_stage_id=created.to_stage_id,
+            to_stage_id=in_process.pk,
+            actor_id=manager.pk,
+        )
     ]
     assert lead.timeline.filter(kind="stage_changed").count() == 1
 
 
-def test_backward_move_without_the_right_is_refused_and_leaves_no_trace(deal, manager, general_pipeline, published):
+def test_backward_move_without_the_right_is_refused_and_leaves_no_trace(
+    deal, manager, general_pipeline, published
+):
     move(deal, to=stage(general_pipeline, "EXECUTING"), actor=manager)
     published.clear()
 
@@ -164,7 +174,7 @@ class TestStageOrderProperties(TestCase):
         rows = list(StageHistory.objects.filter(lead=lead).order_by("pk"))
         assert len(rows) == accepted
         assert rows[-1].to_stage_id == lead.status_id
-        for previous, row in zip(rows, rows[1:], strict=False):
+        for previous, row in itertools.pairwise(rows):
             assert row.from_stage_id == previous.to_stage_id
 
 

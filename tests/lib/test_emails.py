@@ -5,7 +5,9 @@ from hypothesis import strategies as st
 from voronka.lib.emails import normalize_email, try_normalize_email
 from voronka.lib.errors import Invalid
 
-local_parts = st.from_regex(r"[a-zA-Z][a-zA-Z0-9._-]{0,15}[a-zA-Z0-9]", fullmatch=True).filter(lambda s: ".." not in s)
+local_parts = st.from_regex(r"[a-zA-Z][a-zA-Z0-9._-]{0,15}[a-zA-Z0-9]", fullmatch=True).filter(
+    lambda s: ".." not in s
+)
 domains = st.sampled_from(["example.com", "Mail.RU", "yandex.ru", "sub.Example.org"])
 
 
@@ -17,7 +19,9 @@ def test_addresses_normalise_to_lower_case(local, domain, pad):
 
 @given(local=local_parts, domain=domains)
 def test_case_variants_meet(local, domain):
-    assert normalize_email(f"{local.upper()}@{domain.upper()}") == normalize_email(f"{local.lower()}@{domain}")
+    assert normalize_email(f"{local.upper()}@{domain.upper()}") == normalize_email(
+        f"{local.lower()}@{domain}"
+    )
 
 
 @pytest.mark.parametrize("text", ["", "plain", "a@", "@b.ru", "a b@c.ru", "a@@b.ru", "иван@"])

@@ -52,23 +52,39 @@ PEOPLE = [
     ("novikova", "Анна", "Новикова", "Sales Regions", "intern", 0.6, 1.6),
 ]
 SOURCE_WEIGHTS = {
-    "WEB": 18, "WEBFORM": 22, "CALL": 16, "EMAIL": 10, "CALLBACK": 6, "CHAT": 7, "ADVERTISING": 9,
-    "RECOMMENDATION": 5, "PARTNER": 4, "TRADE_SHOW": 3,
+    "WEB": 18,
+    "WEBFORM": 22,
+    "CALL": 16,
+    "EMAIL": 10,
+    "CALLBACK": 6,
+    "CHAT": 7,
+    "ADVERTISING": 9,
+    "RECOMMENDATION": 5,
+    "PARTNER": 4,
+    "TRADE_SHOW": 3,
 }
 SOURCE_QUALITY = {"RECOMMENDATION": 1.5, "PARTNER": 1.3, "TRADE_SHOW": 1.1, "ADVERTISING": 0.7, "CHAT": 0.85}
 PRODUCTS = [
-    ("Насос ЦНС 38-44", "P-001", "48500"), ("Насос К 80-50-200", "P-002", "36200"),
-    ("Pump controller PC-10", "P-003", "12400"), ("Монтаж оборудования", "S-001", "15000"),
-    ("Пусконаладочные работы", "S-002", "22000"), ("Сервисный контракт, год", "S-003", "60000"),
-    ("Shut-off valve DN50", "P-004", "4300"), ("Manometer MP-100", "P-005", "1900"),
-    ("Доставка", "S-004", "3500"), ("Обучение персонала", "S-005", "18000"),
+    ("Насос ЦНС 38-44", "P-001", "48500"),
+    ("Насос К 80-50-200", "P-002", "36200"),
+    ("Pump controller PC-10", "P-003", "12400"),
+    ("Монтаж оборудования", "S-001", "15000"),
+    ("Пусконаладочные работы", "S-002", "22000"),
+    ("Сервисный контракт, год", "S-003", "60000"),
+    ("Shut-off valve DN50", "P-004", "4300"),
+    ("Manometer MP-100", "P-005", "1900"),
+    ("Доставка", "S-004", "3500"),
+    ("Обучение персонала", "S-005", "18000"),
 ]
 # Lead statuses: (advance probability from this status, junk probability, mean dwell in hours)
 LEAD_FLOW = {"NEW": (0.85, 0.12, 5), "IN_PROCESS": (0.42, 0.5, 60), "PROCESSED": (0.62, 0.3, 40)}
 # Deal stages: (advance probability, loss probability, mean dwell in hours)
 GENERAL_FLOW = {
-    "NEW": (0.9, 0.08, 20), "PREPARATION": (0.78, 0.2, 70), "PREPAYMENT_INVOICE": (0.55, 0.42, 150),
-    "EXECUTING": (0.88, 0.1, 200), "FINAL_INVOICE": (0.93, 0.06, 60),
+    "NEW": (0.9, 0.08, 20),
+    "PREPARATION": (0.78, 0.2, 70),
+    "PREPAYMENT_INVOICE": (0.55, 0.42, 150),
+    "EXECUTING": (0.88, 0.1, 200),
+    "FINAL_INVOICE": (0.93, 0.06, 60),
 }
 WHOLESALE_STAGES = [
     ("QUALIFIED", "Заявка квалифицирована", "open", "#39A8EF"),
@@ -82,7 +98,9 @@ WHOLESALE_STAGES = [
     ("NO_ANSWER", "Пропал, не отвечает", "lost", "#D9A9A9"),
 ]
 WHOLESALE_FLOW = {
-    "QUALIFIED": (0.8, 0.18, 30), "PROPOSAL_SENT": (0.45, 0.52, 120), "NEGOTIATION": (0.7, 0.28, 90),
+    "QUALIFIED": (0.8, 0.18, 30),
+    "PROPOSAL_SENT": (0.45, 0.52, 120),
+    "NEGOTIATION": (0.7, 0.28, 90),
     "CONTRACT_SIGNED": (0.92, 0.06, 160),
 }
 GENERAL_LOSSES = {"LOSE": 0.7, "APOLOGY": 0.3}
@@ -139,16 +157,33 @@ class _Builder:
             first = fake.first_name_female() if female else fake.first_name_male()
             last = fake.last_name_female() if female else fake.last_name_male()
             middle = fake.middle_name_female() if female else fake.middle_name_male()
-            phone = fake.numerify(self.random.choice(
-                ["+7 (9##) ###-##-##", "8 9## ###-##-##", "+79#########", "8 (495) ###-##-##", "8 (812) ###-##-##"]
-            ))
+            phone = fake.numerify(
+                self.random.choice(
+                    [
+                        "+7 (9##) ###-##-##",
+                        "8 9## ###-##-##",
+                        "+79#########",
+                        "8 (495) ###-##-##",
+                        "8 (812) ###-##-##",
+                    ]
+                )
+            )
         else:
             first, last, middle = fake.first_name(), fake.last_name(), ""
-            phone = fake.numerify(self.random.choice(["+1 (2##) 555-01##", "+44 20 7946 0###", "+49 30 #######"]))
+            phone = fake.numerify(
+                self.random.choice(["+1 (2##) 555-01##", "+44 20 7946 0###", "+49 30 #######"])
+            )
         company = fake.company() if self.random.random() < 0.55 else ""
         domain = self.random.choice(["mail.ru", "yandex.ru", "gmail.com", "inbox.ru", "outlook.com"])
         email = f"{fake.user_name()}{self.random.randint(1, 999)}@{domain}".lower()
-        return {"first": first, "last": last, "middle": middle, "phone": phone, "email": email, "company": company}
+        return {
+            "first": first,
+            "last": last,
+            "middle": middle,
+            "phone": phone,
+            "email": email,
+            "company": company,
+        }
 
     def add_comms(self, owner: str, owner_id: int, person: dict) -> list[str]:
         values = []
@@ -157,14 +192,31 @@ class _Builder:
         if self.random.random() < 0.7 or not values:
             values.append(("email", "work", person["email"], person["email"]))
         for index, (kind, label, value, normalized) in enumerate(values):
-            self.comms.append(Communication(kind=kind, label=label, value=value, normalized=normalized, sort=index,
-                                            **{f"{owner}_id": owner_id}))
+            self.comms.append(
+                Communication(
+                    kind=kind,
+                    label=label,
+                    value=value,
+                    normalized=normalized,
+                    sort=index,
+                    **{f"{owner}_id": owner_id},
+                )
+            )
         return [n if kind == "email" else f"{n} {n.lstrip('+')}" for kind, _l, _v, n in values]
 
-    def walk(self, stages: dict[str, Stage], flow: dict, losses: dict, start: dt.datetime, owner: User,
-             skill: float, pace: float, quality: float) -> list[tuple[Stage, dt.datetime, bool, str]]:
+    def walk(
+        self,
+        stages: dict[str, Stage],
+        flow: dict,
+        losses: dict,
+        start: dt.datetime,
+        owner: User,
+        skill: float,
+        pace: float,
+        quality: float,
+    ) -> list[tuple[Stage, dt.datetime, bool, str]]:
         """Return the entries of one item into stages: (stage, at, backward, reason)."""
-        order = [code for code in flow]
+        order = list(flow)
         won = next(s for s in stages.values() if s.semantics == "won")
         entries = [(stages[order[0]], start, False, "")]
         at = start
@@ -218,8 +270,13 @@ def _users(builder: _Builder) -> list[tuple[User, float, float]]:
         if department not in departments:
             departments[department] = Department.objects.get_or_create(name=department)[0]
         user = User.objects.filter(username=username).first() or create_user(
-            username=username, password=DEMO_PASSWORD, first_name=first, last_name=last,
-            email=f"{username}@voronka.example", department=departments[department], role=role,
+            username=username,
+            password=DEMO_PASSWORD,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@voronka.example",
+            department=departments[department],
+            role=role,
             position="Руководитель отдела продаж" if role == "head_of_sales" else "Менеджер по продажам",
             signature=f"С уважением,\n{first} {last}\nVoronka Demo",
         )
@@ -246,15 +303,24 @@ def _wholesale(actor: User) -> Pipeline:
 def _products() -> list[Product]:
     if not Product.objects.exists():
         Product.objects.bulk_create(
-            Product(name=name, code=code, price=Decimal(price), currency=settings.DEFAULT_CURRENCY, tax_rate=20,
-                    tax_included=True, measure="шт" if code.startswith("P") else "усл")
+            Product(
+                name=name,
+                code=code,
+                price=Decimal(price),
+                currency=settings.DEFAULT_CURRENCY,
+                tax_rate=20,
+                tax_included=True,
+                measure="шт" if code.startswith("P") else "усл",
+            )
             for name, code, price in PRODUCTS
         )
     return list(Product.objects.all())
 
 
 @transaction.atomic
-def build_demo(*, seed: int = 42, leads: int = 3000, deals: int = 1200, now: dt.datetime | None = None) -> Demo:
+def build_demo(
+    *, seed: int = 42, leads: int = 3000, deals: int = 1200, now: dt.datetime | None = None
+) -> Demo:
     """Fill the database with a demo company; the same seed gives the same data."""
     builder = _Builder(seed, now or timezone.now())
     people = _users(builder)
@@ -279,14 +345,28 @@ def build_demo(*, seed: int = 42, leads: int = 3000, deals: int = 1200, now: dt.
         keys = builder.add_comms("lead", lead_id, person)
         entries = builder.walk(lead_stages, LEAD_FLOW, {"JUNK": 1.0}, created, user, skill, pace, quality)
         last_stage, last_at = entries[-1][0], entries[-1][1]
-        title = f"{person['first']} {person['last']}" + (f" ({person['company']})" if person["company"] else "")
+        title = f"{person['first']} {person['last']}" + (
+            f" ({person['company']})" if person["company"] else ""
+        )
         lead = Lead(
-            pk=lead_id, title=title[:255], first_name=person["first"], last_name=person["last"],
-            second_name=person["middle"], company_title=person["company"], status=last_stage,
-            amount=Decimal(builder.random.randrange(20, 900) * 1000), currency=settings.DEFAULT_CURRENCY,
-            is_closed=last_stage.semantics != "open", closed_at=last_at if last_stage.semantics != "open" else None,
-            stage_changed_at=last_at, assigned_to=user, source=source, created_by=user, created_at=created,
-            updated_at=last_at, search_text=search_key(title, person["middle"], *keys),
+            pk=lead_id,
+            title=title[:255],
+            first_name=person["first"],
+            last_name=person["last"],
+            second_name=person["middle"],
+            company_title=person["company"],
+            status=last_stage,
+            amount=Decimal(builder.random.randrange(20, 900) * 1000),
+            currency=settings.DEFAULT_CURRENCY,
+            is_closed=last_stage.semantics != "open",
+            closed_at=last_at if last_stage.semantics != "open" else None,
+            stage_changed_at=last_at,
+            assigned_to=user,
+            source=source,
+            created_by=user,
+            created_at=created,
+            updated_at=last_at,
+            search_text=search_key(title, person["middle"], *keys),
         )
         if last_stage.code == "CONVERTED":
             lead.converted_at = last_at
@@ -301,7 +381,9 @@ def build_demo(*, seed: int = 42, leads: int = 3000, deals: int = 1200, now: dt.
         person = builder.person()
         source = builder.pick_source()
         created = builder.now - year * (builder.random.random() ** 1.4)
-        deal_specs.append((None, person, user, skill, pace, SOURCE_QUALITY.get(source.code, 1.0), created, None))
+        deal_specs.append(
+            (None, person, user, skill, pace, SOURCE_QUALITY.get(source.code, 1.0), created, None)
+        )
     builder.random.shuffle(deal_specs)
 
     contacts, companies, deal_objects = [], [], []
@@ -310,23 +392,41 @@ def build_demo(*, seed: int = 42, leads: int = 3000, deals: int = 1200, now: dt.
         if person["company"]:
             company_id = builder.new_id(Company)
             company = Company(
-                pk=company_id, title=person["company"], title_key=company_key(person["company"]),
-                currency=settings.DEFAULT_CURRENCY, assigned_to=user, source=lead.source if lead else None,
-                created_by=user, created_at=start, updated_at=start, lead=lead,
+                pk=company_id,
+                title=person["company"],
+                title_key=company_key(person["company"]),
+                currency=settings.DEFAULT_CURRENCY,
+                assigned_to=user,
+                source=lead.source if lead else None,
+                created_by=user,
+                created_at=start,
+                updated_at=start,
+                lead=lead,
                 search_text=search_key(person["company"]),
             )
             companies.append(company)
         contact_id = builder.new_id(Contact)
         keys = builder.add_comms("contact", contact_id, person)
-        contacts.append(Contact(
-            pk=contact_id, first_name=person["first"], last_name=person["last"], second_name=person["middle"],
-            company=company, assigned_to=user, source=lead.source if lead else builder.pick_source(),
-            created_by=user, created_at=start, updated_at=start, lead=lead,
-            search_text=search_key(person["first"], person["middle"], person["last"], *keys),
-        ))
+        contacts.append(
+            Contact(
+                pk=contact_id,
+                first_name=person["first"],
+                last_name=person["last"],
+                second_name=person["middle"],
+                company=company,
+                assigned_to=user,
+                source=lead.source if lead else builder.pick_source(),
+                created_by=user,
+                created_at=start,
+                updated_at=start,
+                lead=lead,
+                search_text=search_key(person["first"], person["middle"], person["last"], *keys),
+            )
+        )
         wholesale_deal = builder.random.random() < 0.3
         pipeline, stages, flow, losses = (
-            (wholesale, wholesale_stages, WHOLESALE_FLOW, WHOLESALE_LOSSES) if wholesale_deal
+            (wholesale, wholesale_stages, WHOLESALE_FLOW, WHOLESALE_LOSSES)
+            if wholesale_deal
             else (general, general_stages, GENERAL_FLOW, GENERAL_LOSSES)
         )
         entries = builder.walk(stages, flow, losses, start, user, skill, pace, quality)
@@ -335,15 +435,29 @@ def build_demo(*, seed: int = 42, leads: int = 3000, deals: int = 1200, now: dt.
         title = f"{person['company'] or person['last']}: " + builder.random.choice(
             ["поставка насосов", "сервисный контракт", "модернизация станции", "pump supply", "запчасти"]
         )
-        amount = _product_rows(builder, deal_id, products) if builder.random.random() < 0.5 else Decimal(
-            builder.random.randrange(30, 1500) * 1000
+        amount = (
+            _product_rows(builder, deal_id, products)
+            if builder.random.random() < 0.5
+            else Decimal(builder.random.randrange(30, 1500) * 1000)
         )
         deal = Deal(
-            pk=deal_id, title=title[:255], pipeline=pipeline, stage=last_stage, amount=amount,
-            currency=settings.DEFAULT_CURRENCY, is_closed=last_stage.semantics != "open",
-            closed_at=last_at if last_stage.semantics != "open" else None, stage_changed_at=last_at,
-            contact_id=contact_id, company=company, lead=lead, assigned_to=user,
-            source=lead.source if lead else None, created_by=user, created_at=start, updated_at=last_at,
+            pk=deal_id,
+            title=title[:255],
+            pipeline=pipeline,
+            stage=last_stage,
+            amount=amount,
+            currency=settings.DEFAULT_CURRENCY,
+            is_closed=last_stage.semantics != "open",
+            closed_at=last_at if last_stage.semantics != "open" else None,
+            stage_changed_at=last_at,
+            contact_id=contact_id,
+            company=company,
+            lead=lead,
+            assigned_to=user,
+            source=lead.source if lead else None,
+            created_by=user,
+            created_at=start,
+            updated_at=last_at,
             close_date=(start + dt.timedelta(days=builder.random.randint(14, 90))).date(),
             search_text=search_key(title),
         )
@@ -354,7 +468,9 @@ def build_demo(*, seed: int = 42, leads: int = 3000, deals: int = 1200, now: dt.
     Company.objects.bulk_create(companies, batch_size=500)
     Contact.objects.bulk_create(contacts, batch_size=500)
     Deal.objects.bulk_create(deal_objects, batch_size=500)
-    Lead.objects.bulk_update([s[0] for s in deal_specs if s[0] is not None], ["contact", "company"], batch_size=500)
+    Lead.objects.bulk_update(
+        [s[0] for s in deal_specs if s[0] is not None], ["contact", "company"], batch_size=500
+    )
     Communication.objects.bulk_create(builder.comms, batch_size=1000)
     ProductRow.objects.bulk_create(builder.rows, batch_size=1000)
     StageHistory.objects.bulk_create(builder.history, batch_size=1000)
@@ -369,13 +485,28 @@ def _product_rows(builder: _Builder, deal_id: int, products: list[Product]) -> D
     for index, product in enumerate(builder.random.sample(products, builder.random.randint(1, 3))):
         quantity = Decimal(builder.random.randint(1, 6))
         discount = Decimal(builder.random.choice([0, 0, 0, 5, 10]))
-        row_sum = row_total(price=product.price, quantity=quantity, discount_rate=discount, tax_rate=product.tax_rate,
-                            tax_included=True)
-        builder.rows.append(ProductRow(
-            deal_id=deal_id, product=product, name=product.name, price=product.price, quantity=quantity,
-            discount_rate=discount, tax_rate=product.tax_rate, tax_included=True, measure=product.measure,
-            total=row_sum, sort=(index + 1) * 10,
-        ))
+        row_sum = row_total(
+            price=product.price,
+            quantity=quantity,
+            discount_rate=discount,
+            tax_rate=product.tax_rate,
+            tax_included=True,
+        )
+        builder.rows.append(
+            ProductRow(
+                deal_id=deal_id,
+                product=product,
+                name=product.name,
+                price=product.price,
+                quantity=quantity,
+                discount_rate=discount,
+                tax_rate=product.tax_rate,
+                tax_included=True,
+                measure=product.measure,
+                total=row_sum,
+                sort=(index + 1) * 10,
+            )
+        )
         total += row_sum
     return total
 
@@ -386,16 +517,38 @@ def _record(builder: _Builder, kind: str, item, entries, user: User) -> None:
     previous = None
     for stage, at, backward, reason in entries:
         mover = builder.head if backward else user
-        builder.history.append(StageHistory(
-            pipeline_id=stage.pipeline_id, from_stage=previous, to_stage=stage, moved_at=at, moved_by=mover,
-            assigned_to=user, is_backward=backward, reason=reason, **owner,
-        ))
+        builder.history.append(
+            StageHistory(
+                pipeline_id=stage.pipeline_id,
+                from_stage=previous,
+                to_stage=stage,
+                moved_at=at,
+                moved_by=mover,
+                assigned_to=user,
+                is_backward=backward,
+                reason=reason,
+                **owner,
+            )
+        )
         if previous is not None:
-            builder.timeline.append(TimelineEntry(
-                kind="stage_changed", actor=mover, created_at=at, **owner,
-                data={"from": previous.code, "to": stage.code, "from_id": previous.pk, "to_id": stage.pk,
-                      "reason": reason, "backward": backward},
-            ))
+            builder.timeline.append(
+                TimelineEntry(
+                    kind="stage_changed",
+                    actor=mover,
+                    created_at=at,
+                    **owner,
+                    data={
+                        "from": previous.code,
+                        "to": stage.code,
+                        "from_id": previous.pk,
+                        "to_id": stage.pk,
+                        "reason": reason,
+                        "backward": backward,
+                    },
+                )
+            )
         previous = stage
     if kind == "lead" and entries[-1][0].code == "CONVERTED":
-        builder.timeline.append(TimelineEntry(kind="converted", actor=user, created_at=entries[-1][1], **owner))
+        builder.timeline.append(
+            TimelineEntry(kind="converted", actor=user, created_at=entries[-1][1], **owner)
+        )

@@ -13,7 +13,9 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=42, help="the same seed gives the same company")
         parser.add_argument("--leads", type=int, default=3000)
         parser.add_argument("--deals", type=int, default=1200)
-        parser.add_argument("--if-empty", action="store_true", help="do nothing when the CRM already has leads")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when the CRM already has leads"
+        )
 
     def handle(self, *args, seed, leads, deals, if_empty, **options):
         if if_empty and (Lead.objects.exists() or Deal.objects.exists()):

@@ -15,10 +15,16 @@ class Command(BaseCommand):
         username = os.environ.get("VORONKA_ADMIN_USER", "admin")
         password = os.environ.get("VORONKA_ADMIN_PASSWORD", "admin")
         if User.objects.filter(username=username).exists():
-            self.stdout.write(f"Administrator “{username}” exists; sign in with its password (default: {password}).")
+            self.stdout.write(
+                f"Administrator “{username}” exists; sign in with its password (default: {password})."
+            )
             return
         create_user(
-            username=username, password=password, first_name="Admin", email="admin@voronka.example",
-            role="administrator", is_superuser=True,
+            username=username,
+            password=password,
+            first_name="Admin",
+            email="admin@voronka.example",
+            role="administrator",
+            is_superuser=True,
         )
         self.stdout.write(self.style.SUCCESS(f"Administrator created. Sign in as {username} / {password}."))

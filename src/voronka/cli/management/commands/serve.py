@@ -21,12 +21,20 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, no_worker, **options):
         bin_dir = os.path.dirname(sys.executable)
         web = [
-            os.path.join(bin_dir, "gunicorn"), "voronka.wsgi:application", "--bind", f"{host}:{port}",
-            "--workers", str(workers), "--access-logfile", "-", "--timeout", "120",
+            os.path.join(bin_dir, "gunicorn"),
+            "voronka.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "120",
         ]
         processes = [subprocess.Popen(web)]  # noqa: S603 - our own executables
         if not no_worker:
-            processes.append(subprocess.Popen([sys.executable, "-m", "voronka.cli", "worker"]))  # noqa: S603
+            processes.append(subprocess.Popen([sys.executable, "-m", "voronka.cli", "worker"]))
         self.stdout.write(self.style.SUCCESS(f"Voronka is at http://{host}:{port}/ (Ctrl+C stops it)."))
 
         def stop(*_args):
