@@ -6,3 +6,6 @@ class ActivitiesConfig(AppConfig):
     name = "voronka.activities"
     label = "activities"
     verbose_name = _("Activities")
+
+    def ready(self) -> None:
+        from voronka.activities import subscribers  # noqa: F401 - registers the subscribers
