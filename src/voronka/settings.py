@@ -65,7 +65,9 @@ INSTALLED_APPS = [
     "voronka.crm",
     "voronka.activities",
     "voronka.messaging",
+    "voronka.intake",
     "voronka.web_activities",
+    "voronka.web_intake",
     "voronka.cli",
 ]
 
@@ -173,6 +175,14 @@ SMS_HTTP = {
     "SENDER": os.environ.get("SMS_SENDER", ""),
     "TIMEOUT": int(os.environ.get("SMS_HTTP_TIMEOUT", "15")),
 }
+
+# --- Intake channels (docs/intake.md) ---------------------------------------------------------
+# The Telegram Bot API base URL (a local Bot API server, or a fake one in tests).
+TELEGRAM_API_URL = os.environ.get("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
+# Behind a reverse proxy, the form rate limit counts the client from X-Forwarded-For.
+INTAKE_TRUST_X_FORWARDED_FOR = _env_bool("INTAKE_TRUST_X_FORWARDED_FOR", default=False)
+# The largest message `voronka mail-server` accepts (bytes).
+INTAKE_MAIL_MAX_SIZE = int(os.environ.get("INTAKE_MAIL_MAX_SIZE", str(25 * 1024 * 1024)))
 
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
