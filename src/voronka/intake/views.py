@@ -138,16 +138,15 @@ def form_endpoint(request: HttpRequest, key: str) -> HttpResponse:
     except Forbidden as error:
         return refusal(error)
     if request.method == "OPTIONS":
-        response = HttpResponse(status=204)
-        response.update(
+        return _with_headers(
+            HttpResponse(status=204),
             {
                 **cors,
                 "Access-Control-Allow-Methods": "POST, OPTIONS",
                 "Access-Control-Allow-Headers": "Content-Type, Accept",
                 "Access-Control-Max-Age": "86400",
-            }
+            },
         )
-        return response
     if request.method == "GET":
         return render(request, "intake/form_page.html", {"form": form, "post_url": request.path})
     wants_json = _wants_json(request)
@@ -177,11 +176,16 @@ def form_endpoint(request: HttpRequest, key: str) -> HttpResponse:
             {"ok": True, "message": message, "redirect": form.redirect_url or None},
             json_dumps_params={"ensure_ascii": False},
         )
-        response.update(cors)
-        return response
+        return _with_headers(response, cors)
     if form.redirect_url:
         return HttpResponseRedirect(form.redirect_url, status=303)
     return render(request, "intake/form_done.html", {"form": form, "message": message})
+
+
+def _with_headers(response: HttpResponse, headers: dict[str, str]) -> HttpResponse:
+    for name, value in headers.items():
+        response[name] = value
+    return response
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -181,7 +181,7 @@ def _auto_reply_reason(message: EmailMessage, subject: str) -> str:
 def _is_bounce(message: EmailMessage, from_address: str) -> bool:
     if message.get_content_type() == "multipart/report":
         return str(message.get_param("report-type") or "").lower() == "delivery-status"
-    return bool(BOUNCE_SENDER.match(from_address)) or not from_address and bool(message.get("Return-Path"))
+    return bool(BOUNCE_SENDER.match(from_address)) or (not from_address and bool(message.get("Return-Path")))
 
 
 def _bounced_ids(message: EmailMessage) -> list[str]:

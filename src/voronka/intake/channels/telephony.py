@@ -49,7 +49,7 @@ def build_payload(event: Any) -> dict[str, Any]:
         errors["duration"] = str(_("Whole seconds, 0 to 7 days."))
         duration = 0
     recording = str(event.get("recording_url") or "").strip()
-    if recording and not recording.startswith(("http://", "https://")) or len(recording) > 1000:
+    if (recording and not recording.startswith(("http://", "https://"))) or len(recording) > 1000:
         errors["recording_url"] = str(_("An http(s) address."))
     if errors:
         raise Invalid("call.invalid", _("The call event is incomplete or wrong."), details=errors)

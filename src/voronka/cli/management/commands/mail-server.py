@@ -21,14 +21,14 @@ from voronka.intake.services.routing import route_request
 class IntakeHandler:
     """aiosmtpd handler: accept recipients of known channels, store and route each message."""
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd API
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         channel = await sync_to_async(channel_for_addresses)([address])
         if channel is None:
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
+    async def handle_DATA(self, server, session, envelope):
         return await sync_to_async(deliver)(
             envelope.rcpt_tos,
             envelope.original_content or envelope.content or b"",
