@@ -40,7 +40,7 @@ def mail_channel(admin, manager) -> Channel:
         actor=admin,
         rule="fixed",
         responsible=manager,
-        config={"addresses": ["sales@voronka.test"]},
+        config={"addresses": ["sales@voronka-crm.ru"]},
     )
 
 

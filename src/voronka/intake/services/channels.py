@@ -152,10 +152,7 @@ def pick_responsible(channel: Channel) -> User | None:
     )
     if not eligible:
         return channel.responsible
-    order = {
-        user_id: sort
-        for user_id, sort in QueueMember.objects.filter(channel_id=channel.pk).values_list("user_id", "sort")
-    }
+    order = dict(QueueMember.objects.filter(channel_id=channel.pk).values_list("user_id", "sort"))
     eligible.sort(key=lambda user: (order.get(user.pk, 0), user.pk))
     with transaction.atomic():
         # The UPDATE takes the row lock until commit: concurrent routings get consecutive turns.
