@@ -26,7 +26,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from voronka.accounts.models import User
+from voronka.accounts.models import Action, User
+from voronka.accounts.rights import can
 from voronka.crm import events
 from voronka.crm.models import Company, Contact, CustomField, Deal, Lead, Pipeline, Source, TimelineEntry
 from voronka.crm.selectors.duplicates import find_duplicates
@@ -134,18 +135,25 @@ def _existing(item: Lead | Deal | None) -> Lead | Deal | None:
     return type(item).objects.filter(pk=item.pk).first()
 
 
-def _responsible(request: InboundRequest, client: Contact | Company | None = None) -> User | None:
+def _responsible(
+    request: InboundRequest, actor: User, kind: str, client: Contact | Company | None = None
+) -> User | None:
     """Return who gets a new item: the one named, the client's responsible, or the channel's rule."""
     if request.assigned_to is not None:
         return request.assigned_to
     owner = client.assigned_to if client is not None and client.assigned_to_id else None
+    # A manager routing a request by hand keeps it when the client's responsible is out of their scope.
+    if owner is not None and not can(actor, Action.CREATE, kind, owner_id=owner.pk):
+        owner = None
     if owner is not None and owner.is_active and not owner.is_absent:
         return owner
     picked = request.pick_responsible() if request.pick_responsible else None
     return picked or owner
 
 
-def _lead_values(request: InboundRequest, client: Contact | Company | None = None) -> dict[str, Any]:
+def _lead_values(
+    request: InboundRequest, actor: User, client: Contact | Company | None = None
+) -> dict[str, Any]:
     return {
         "title": request.title,
         "first_name": request.first_name,
@@ -156,7 +164,7 @@ def _lead_values(request: InboundRequest, client: Contact | Company | None = Non
         "emails": request.emails,
         "messengers": request.messengers,
         "source": request.source,
-        "assigned_to": _responsible(request, client),
+        "assigned_to": _responsible(request, actor, "lead", client),
         "utm": request.utm,
         "custom": request.custom or None,
     }
@@ -167,7 +175,7 @@ def _route_classic(request: InboundRequest, matches, actor: User) -> InboundResu
     if open_lead is not None:
         return InboundResult("added_to_lead", Lead.objects.get(pk=open_lead.item_id))
     contact, company = known_client(matches)
-    values = _lead_values(request, contact or company)
+    values = _lead_values(request, actor, contact or company)
     if contact or company:
         lead = create_lead(
             actor=actor,
@@ -192,9 +200,9 @@ def _route_simple(request: InboundRequest, matches, actor: User, pipeline: Pipel
         open_deal = Deal.objects.filter(is_closed=False, **client_filter).order_by("-pk").first()
         if open_deal is not None:
             return InboundResult("added_to_deal", open_deal, contact, company)
-        responsible = _responsible(request, contact or company)
+        responsible = _responsible(request, actor, "deal", contact or company)
     else:
-        responsible = _responsible(request)
+        responsible = _responsible(request, actor, "deal")
         if request.company_title:
             company = create_company(
                 actor=actor,
