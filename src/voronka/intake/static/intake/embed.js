@@ -50,7 +50,19 @@
     return wrap;
   }
 
+  var CSS = ".voronka-form{max-width:28rem;font:inherit}.voronka-form label{display:block;margin:.7rem 0 .25rem}" +
+    ".voronka-form input:not([type=checkbox]),.voronka-form textarea,.voronka-form select{width:100%;box-sizing:border-box;padding:.45rem}" +
+    ".voronka-form button{margin-top:.9rem;padding:.5rem 1.3rem}.voronka-error{color:#b00020;font-size:.9em}";
+
+  function style() {
+    if (document.getElementById("voronka-form-style")) return;
+    var node = el("style", { id: "voronka-form-style" });
+    node.textContent = CSS;
+    document.head.appendChild(node);
+  }
+
   function render(container, schema) {
+    style();
     var form = el("form", { "class": "voronka-form", novalidate: true });
     if (schema.title) form.appendChild(el("h3", {}, schema.title));
     schema.fields.forEach(function (field) { form.appendChild(fieldInput(field)); });
