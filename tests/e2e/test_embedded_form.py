@@ -98,9 +98,11 @@ def embedded_form(crm_rows, site, live_server, *, origin=None):
     return form, site_url, manager
 
 
-def test_a_form_embedded_on_another_site_posts_cross_origin_and_becomes_a_lead(crm_rows, site, live_server, page):
+def test_a_form_embedded_on_another_site_posts_cross_origin_and_becomes_a_lead(
+    crm_rows, site, live_server, page
+):
     # given
-    form, site_url, manager = embedded_form(crm_rows, site, live_server)
+    _form, site_url, manager = embedded_form(crm_rows, site, live_server)
 
     # when: a visitor comes from an ad and fills the form on the shop's site
     page.goto(f"{site_url}/index.html?utm_source=yandex&utm_medium=cpc&utm_campaign=pumps")

@@ -85,7 +85,7 @@ def test_a_reply_is_threaded_to_the_item_of_the_message_it_answers(mail_channel)
 
 def test_the_same_message_delivered_twice_is_stored_once(mail_channel):
     deliver(mail_channel, mail())
-    row, created = accept_mail(mail_channel, mail())
+    _row, created = accept_mail(mail_channel, mail())
     assert not created and IntakeRequest.objects.count() == 1 and Lead.objects.count() == 1
 
 

@@ -149,3 +149,36 @@ def require_admin(user) -> None:
 
     if not is_administrator(user):
         raise Forbidden("rights.admin_only", _("Only administrators configure intake channels."))
+
+
+def unrouted_counts() -> dict[int, int]:
+    """Return {channel id: requests waiting or failed} (the status index; routed rows are not counted)."""
+    from django.db.models import Count
+
+    rows = (
+        IntakeRequest.objects.filter(status__in=[IntakeRequest.Status.RECEIVED, IntakeRequest.Status.FAILED])
+        .values("channel_id")
+        .annotate(count=Count("id"))
+    )
+    return {row["channel_id"]: row["count"] for row in rows}
+
+
+def get_attachment(attachment_id: int, *, user):
+    """Return an attachment an administrator, or someone who sees its item, may download."""
+    from voronka.accounts.rights import is_administrator
+    from voronka.intake.models import Attachment
+
+    attachment = Attachment.objects.select_related("request").filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("attachment.not_found", _("File not found."))
+    row = attachment.request
+    if is_administrator(user):
+        return attachment
+    if row.item_kind in ("lead", "deal") and visible(user, row.item_kind).filter(pk=row.item_id).exists():
+        return attachment
+    raise NotFound("attachment.not_found", _("File not found."))
+
+
+def messages_of(conversation: Conversation):
+    """Return the messages of a conversation, oldest first."""
+    return conversation.messages.select_related("author").order_by("created_at", "pk")
