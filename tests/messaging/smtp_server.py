@@ -37,10 +37,21 @@ class Recorder:
     data_reply: str = "250 2.0.0 Queued"
     data_event: threading.Event = field(default_factory=threading.Event)
     data_delay: float = 0.0
+    # Stall the n-th RCPT (1-based) for `rcpt_delay` seconds, setting `rcpt_event` first.
+    stall_rcpt: int = 0
+    rcpt_delay: float = 0.0
+    rcpt_event: threading.Event = field(default_factory=threading.Event)
+    rcpt_count: int = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        import asyncio
+
         if address.lower() in self.refuse_rcpt:
             return self.refuse_rcpt[address.lower()]
+        self.rcpt_count += 1
+        if self.rcpt_count == self.stall_rcpt:
+            self.rcpt_event.set()
+            await asyncio.sleep(self.rcpt_delay)
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
