@@ -51,3 +51,8 @@ def templates(channel: str, kind: str | None = None) -> QuerySet[Template]:
 def get_by_public_id(public_id) -> Message | None:
     """Return the message a tracking token names, or None."""
     return Message.objects.filter(public_id=public_id).first()
+
+
+def get_message(message_id: int) -> Message | None:
+    """Return a message by id (the caller checks the user may see its item)."""
+    return Message.objects.filter(pk=message_id).first()
