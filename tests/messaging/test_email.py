@@ -256,3 +256,33 @@ def test_queueing_enqueues_the_send_task_after_commit(
         message = send_email(lead, actor=manager, subject="Hi", body="Hello", body_is_text=True)
     [queued] = dummy_tasks.results
     assert queued.kwargs == {"message_id": message.pk}
+
+
+def test_the_admin_saves_templates_through_the_service_and_rejects_broken_placeholders(client, admin):
+    client.force_login(admin)
+    bad = client.post(
+        "/admin/messaging/template/add/",
+        {
+            "channel": "email",
+            "name": "Broken",
+            "entity": "",
+            "subject": "Hi",
+            "body": "{% if %}",
+            "is_active": "on",
+        },
+    )
+    good = client.post(
+        "/admin/messaging/template/add/",
+        {
+            "channel": "email",
+            "name": "Welcome",
+            "entity": "lead",
+            "subject": "Hi {{ lead.name }}",
+            "body": "<p>Hello</p>",
+            "is_active": "on",
+        },
+    )
+    from voronka.messaging.models import Template
+
+    assert bad.status_code == 200 and good.status_code == 302
+    assert list(Template.objects.values_list("name", "created_by")) == [("Welcome", admin.pk)]
