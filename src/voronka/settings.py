@@ -161,6 +161,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # How long a claimed outgoing message may stay "sending" before the worker's housekeeping
 # looks at it again (seconds; see voronka/messaging/README.md).
 MESSAGING_SEND_LEASE = int(os.environ.get("MESSAGING_SEND_LEASE", "600"))
+# How often `voronka worker` runs the apps' housekeeping jobs (seconds).
+HOUSEKEEPING_INTERVAL = float(os.environ.get("HOUSEKEEPING_INTERVAL", "30"))
 # SMS: "console" (development) or "http" (a generic HTTP gateway configured by SMS_HTTP_*).
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
 SMS_HTTP = {

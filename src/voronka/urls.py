@@ -9,5 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("voronka.intake.urls")),
     path("intake/", include("voronka.web_intake.urls")),
+    path("", include("voronka.web_activities.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

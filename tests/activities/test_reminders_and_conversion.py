@@ -110,3 +110,26 @@ def test_converting_a_lead_moves_its_open_activities_to_the_deal(
     # Running the task again finds nothing left to move.
     assert tasks.move_lead_activities.call(lead_id=lead.pk, kind="deal", item_id=result.deal.pk) == 0
     assert Activity.objects.filter(deal=result.deal).count() == 1
+
+
+def test_housekeeping_gives_a_reminder_whose_task_was_lost_once(deal, mailed_manager, mailoutbox):
+    # given: a reminder due ten minutes ago whose task never ran
+    call = plan_with_reminder(deal, mailed_manager, timezone.now() + dt.timedelta(minutes=20))
+
+    # when
+    from voronka.activities.services.reminders import catch_up
+
+    first, second = catch_up(), catch_up()
+
+    # then
+    assert (first, second) == (1, 0) and len(mailoutbox) == 1
+    assert tasks.send_reminder.call(activity_id=call.pk, revision=1) == 0  # the late task finds it done
+
+
+def test_housekeeping_leaves_reminders_that_are_not_due_to_their_task(
+    deal, mailed_manager, tomorrow_10, mailoutbox
+):
+    from voronka.activities.services.reminders import catch_up
+
+    plan_with_reminder(deal, mailed_manager, tomorrow_10)
+    assert catch_up() == 0 and mailoutbox == []

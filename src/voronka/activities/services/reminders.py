@@ -16,6 +16,7 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import DateTimeField, ExpressionWrapper, F
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -65,7 +66,10 @@ def remind(activity_id: int, revision: int) -> int:
     claimed = claim(activity_id, revision)
     if claimed is None:
         return 0
-    activity, people = claimed
+    return _mail(*claimed)
+
+
+def _mail(activity: Activity, people: list[User]) -> int:
     sent = 0
     for user in people:
         if not user.email or not user.is_active:
@@ -78,6 +82,36 @@ def remind(activity_id: int, revision: int) -> int:
             # The interface notification is there; a mail server outage must not retry the claim.
             logger.exception("reminder e-mail to %s failed", user.email)
     return sent
+
+
+def catch_up(*, now: dt.datetime | None = None, grace: dt.timedelta = dt.timedelta(minutes=5)) -> int:
+    """Give reminders whose task was lost (a killed worker); housekeeping runs this.
+
+    Only reminders due for longer than `grace` are taken, so the scheduled task normally wins;
+    the claim makes a task and this safety net racing each other harmless.
+    """
+    now = now or timezone.now()
+    due = (
+        Activity.objects.filter(
+            is_done=False,
+            reminded_at=None,
+            remind_before__isnull=False,
+            deadline__gt=now,
+            deadline__lte=now + dt.timedelta(days=31),
+        )
+        .annotate(
+            remind_at=ExpressionWrapper(F("deadline") - F("remind_before"), output_field=DateTimeField())
+        )
+        .filter(remind_at__lte=now - grace)
+        .values_list("pk", "revision")[:200]
+    )
+    given = 0
+    for pk, revision in list(due):
+        claimed = claim(pk, revision)
+        if claimed is not None:
+            _mail(*claimed)
+            given += 1
+    return given
 
 
 def _describe(activity: Activity) -> dict[str, str]:
