@@ -83,7 +83,9 @@ def main() -> None:
         else:
             values = {"name": f"New {run}-{n}", "phone": f"+7916{(run + n) % 10_000_000:07d}"}
         response = client.post(
-            f"/f/{form.key}/", {**values, "message": "Price?"}, headers={"Accept": "application/json"},
+            f"/f/{form.key}/",
+            {**values, "message": "Price?"},
+            headers={"Accept": "application/json"},
             REMOTE_ADDR=f"10.0.{n // 250 % 250}.{n % 250 + 1}",
         )
         if response.status_code != 200:

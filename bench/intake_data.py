@@ -59,6 +59,14 @@ def _add_batch(start: int, stop: int) -> None:
     )
     rows = []
     for i, contact in zip(range(start, stop), contacts, strict=True):
-        rows.append(Communication(contact=contact, kind="phone", label="work", value=phone_of(i), normalized=phone_of(i)))
-        rows.append(Communication(contact=contact, kind="email", label="work", value=email_of(i), normalized=email_of(i)))
+        rows.append(
+            Communication(
+                contact=contact, kind="phone", label="work", value=phone_of(i), normalized=phone_of(i)
+            )
+        )
+        rows.append(
+            Communication(
+                contact=contact, kind="email", label="work", value=email_of(i), normalized=email_of(i)
+            )
+        )
     Communication.objects.bulk_create(rows)

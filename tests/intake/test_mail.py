@@ -358,3 +358,50 @@ def test_saving_an_imap_channel_schedules_its_first_poll(
     task = DBTaskResult.objects.get()
     assert task.task_path.endswith("poll_mailbox")
     assert task.args_kwargs["kwargs"]["channel_id"] == mail_channel.pk
+
+
+# --- threading against the e-mails the CRM sent (messaging) -----------------------------------
+
+
+@pytest.fixture
+def sent_message(manager):
+    from voronka.crm.services.leads import create_lead
+    from voronka.messaging.models import Message
+
+    lead = create_lead(actor=manager, first_name="Pavel", emails=["pavel@client.ru"])
+    return Message.objects.create(
+        lead=lead,
+        channel="email",
+        status="sent",
+        message_id="<out-42@voronka-crm.ru>",
+        to="pavel@client.ru",
+        subject="Our offer",
+        created_by=manager,
+    )
+
+
+def test_a_reply_to_an_e_mail_the_crm_sent_is_threaded_to_its_item(mail_channel, sent_message):
+    row = deliver(
+        mail_channel,
+        mail(
+            sender="Accountant <buh@client.ru>",
+            subject="Re: Our offer",
+            body="Send the invoice, please.",
+            message_id="<r1@client.ru>",
+            In_Reply_To="<out-42@voronka-crm.ru>",
+        ),
+    )
+    assert row.outcome == "thread_reply" and (row.item_kind, row.item_id) == ("lead", sent_message.lead_id)
+    assert Lead.objects.count() == 1
+
+
+def test_a_bounce_marks_the_sent_message_bounced_once(mail_channel, sent_message, published):
+    from voronka.messaging.events import MessageFailed
+
+    first = deliver(mail_channel, bounce())
+    sent_message.refresh_from_db()
+    assert sent_message.status == "failed" and sent_message.is_bounce and sent_message.error_code == "bounce"
+    assert first.payload["skip"]["messages_marked"] == [sent_message.pk]
+    assert [e.message_id for e in published if isinstance(e, MessageFailed)] == [sent_message.pk]
+    assert sent_message.lead.timeline.filter(kind="message", data__bounce=True).exists()
+    assert not Lead.objects.exclude(pk=sent_message.lead_id).exists()

@@ -6,7 +6,9 @@ Rules enforced here:
 - a message that cannot be parsed is kept and marked failed with the reason;
 - auto-replies (Auto-Submitted, X-Autoreply, Precedence bulk/auto_reply, vacation subjects) and
   bounces (multipart/report delivery-status, MAILER-DAEMON) are stored as ignored, never leads;
-- a reply (In-Reply-To / References naming a message the CRM knows) goes to that message's item;
+- a reply (In-Reply-To / References naming a message the CRM sent — messaging's Message — or
+  received) goes to that message's item;
+- a bounce naming a message the CRM sent marks that message bounced (messaging's record_bounce);
 - the HTML body is sanitised (nh3); attachments are stored with the request;
 - every routed message's Message-ID is remembered with its item, so the next reply threads.
 """
@@ -25,6 +27,8 @@ from voronka.intake.models import Channel, IntakeRequest, MailThread
 from voronka.intake.services.forms import store_attachment
 from voronka.intake.services.inbound import Skip, build_inbound, current_item
 from voronka.intake.services.requests import store_request
+from voronka.messaging.selectors import sent_with_ids
+from voronka.messaging.services.bounces import record_bounce
 
 Status = IntakeRequest.Status
 MAX_TIMELINE_HTML = 200_000
@@ -69,11 +73,12 @@ def prepare(row: IntakeRequest):
     """Return the core request of a stored message, or Skip for auto-replies and bounces."""
     parsed = parse_mail(bytes(row.raw))
     if parsed.bounce:
+        marked = record_bounce(parsed.bounced_message_ids, reason=_bounce_reason(parsed))
         return Skip(
             Status.IGNORED,
             "mail.bounce",
             "A delivery failure report (bounce); not a request.",
-            {"bounced_message_ids": parsed.bounced_message_ids},
+            {"bounced_message_ids": parsed.bounced_message_ids, "messages_marked": [m.pk for m in marked]},
         )
     if parsed.auto_reply:
         return Skip(Status.IGNORED, "mail.auto_reply", f"An automatic reply ({parsed.auto_reply}).")
@@ -105,10 +110,19 @@ def prepare(row: IntakeRequest):
     )
 
 
+def _bounce_reason(parsed: ParsedMail) -> str:
+    return (parsed.subject + "\n" + parsed.text[:1500]).strip()
+
+
 def _thread_item(parsed: ParsedMail):
+    """Return the lead or deal of the message this one answers: one we sent, or one we received."""
     ids = parsed.thread_ids
     if not ids:
         return None
+    for message in sent_with_ids(ids):
+        item = current_item(message.item_kind, message.item.pk)
+        if item is not None:
+            return item
     for thread in MailThread.objects.filter(message_id__in=ids).order_by("-pk")[:10]:
         item = current_item(thread.item_kind, thread.item_id)
         if item is not None:
