@@ -43,8 +43,8 @@ def main() -> None:
     from django.test import Client
 
     from bench.intake_data import email_of, ensure_contacts, phone_of
-    from voronka.accounts.services import create_user
     from voronka.accounts.models import User
+    from voronka.accounts.services import create_user
     from voronka.intake.models import Channel, IntakeRequest
     from voronka.intake.services.channels import create_channel, update_form
 
