@@ -151,3 +151,27 @@ def test_a_conversation_page_shows_the_thread_and_sends_a_reply(client, manager,
     response = client.post(f"/intake/conversations/{chat.pk}/", {"text": "Hello Lena"})
     assert response.status_code == 302
     assert ChatMessage.objects.filter(direction="out", text="Hello Lena", status="queued").exists()
+
+
+def test_the_items_page_links_chat_entries_to_their_thread(client, manager, telegram_channel):
+    from voronka.intake.models import Conversation
+
+    update = {
+        "update_id": 5,
+        "message": {
+            "message_id": 5,
+            "from": {"id": 8, "first_name": "Zoya"},
+            "chat": {"id": 8},
+            "text": "Is it in stock?",
+        },
+    }
+    client.post(
+        f"/intake/telegram/{telegram_channel.pk}/",
+        data=json.dumps(update),
+        content_type="application/json",
+        headers={"X-Telegram-Bot-Api-Secret-Token": telegram_channel.token},
+    )
+    chat = Conversation.objects.get()
+    client.force_login(manager)
+    page = client.get(f"/activities/lead/{chat.item_id}/").content.decode()
+    assert "Is it in stock?" in page and f"/intake/conversations/{chat.pk}/" in page
