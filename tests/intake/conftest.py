@@ -71,3 +71,15 @@ def telegram_channel(admin, manager) -> Channel:
 @pytest.fixture
 def chat_channel(admin, manager) -> Channel:
     return create_channel(kind="chat", name="Site chat", actor=admin, rule="fixed", responsible=manager)
+
+
+@pytest.fixture
+def crm_rows(transactional_db):
+    """The rows the data migrations make (a transactional test starts from flushed tables)."""
+    from django.apps import apps
+
+    from voronka.accounts.roles import create_built_in_roles
+    from voronka.crm.defaults import create_defaults
+
+    create_built_in_roles(apps)
+    create_defaults()

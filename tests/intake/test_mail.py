@@ -203,8 +203,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_real_smtp_client_delivers_into_the_mail_server(mail_channel, smtp_server):
+@pytest.mark.django_db(transaction=True)
+def test_a_real_smtp_client_delivers_into_the_mail_server(crm_rows, mail_channel, smtp_server):
     # when
     with smtplib.SMTP("127.0.0.1", _smtp_port(smtp_server), timeout=10) as smtp:
         refused = smtp.sendmail("olga@client.ru", ["sales@voronka-crm.ru", "nobody@voronka-crm.ru"], mail())
@@ -218,8 +218,10 @@ def test_a_real_smtp_client_delivers_into_the_mail_server(mail_channel, smtp_ser
     assert statuses == ["failed", "routed"]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_mail_server_refuses_unknown_recipients_and_oversized_messages(mail_channel, smtp_server):
+@pytest.mark.django_db(transaction=True)
+def test_the_mail_server_refuses_unknown_recipients_and_oversized_messages(
+    crm_rows, mail_channel, smtp_server
+):
     with smtplib.SMTP("127.0.0.1", _smtp_port(smtp_server), timeout=10) as smtp:
         with pytest.raises(smtplib.SMTPRecipientsRefused):
             smtp.sendmail("a@b.ru", ["nobody@voronka-crm.ru"], mail())
@@ -230,8 +232,8 @@ def test_the_mail_server_refuses_unknown_recipients_and_oversized_messages(mail_
     assert not IntakeRequest.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_voronka_mail_server_runs_as_a_command(tmp_path):
+@pytest.mark.django_db(transaction=True)
+def test_voronka_mail_server_runs_as_a_command(crm_rows, tmp_path):
     """The command starts, listens and stops on SIGTERM (delivery is tested in-thread above)."""
     import os
     import signal

@@ -79,8 +79,8 @@ def test_a_known_clients_responsible_gets_the_repeat_lead_rather_than_the_queue(
     assert routed.outcome == "repeat_lead" and lead.assigned_to == colleague
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_round_robin_picks_never_share_a_turn(admin, sales):
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_round_robin_picks_never_share_a_turn(crm_rows, admin, sales):
     if connection.vendor == "sqlite":
         pytest.skip("the in-memory shared-cache test database reports table locks instead of waiting")
     # given
