@@ -52,6 +52,7 @@ def test_an_answered_call_creates_a_lead_and_a_completed_call_activity(
     assert activity.direction == "incoming" and activity.assigned_to == manager
     assert activity.duration == dt.timedelta(seconds=125)
     assert activity.data["recording_url"] == "https://pbx.example/rec/c-1.mp3"
+    assert json.loads(bytes(IntakeRequest.objects.get().raw))["call_id"] == "c-1"  # the raw body is kept
     assert lead.timeline.filter(kind="call").count() == 1
     event = next(e for e in published if isinstance(e, CallReceived))
     assert (event.kind, event.item_id, event.status, event.activity_id) == (

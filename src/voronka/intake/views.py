@@ -156,6 +156,7 @@ def form_endpoint(request: HttpRequest, key: str) -> HttpResponse:
             form,
             values=values,
             files=files,
+            raw=b"" if request.content_type == "multipart/form-data" else request.body,
             remote_addr=client_ip(request),
             headers=header_subset(request.headers),
         )

@@ -37,13 +37,14 @@ Status = IntakeRequest.Status
 
 
 def accept_call(
-    channel: Channel, body: Any, *, remote_addr: str | None, headers: dict[str, str]
+    channel: Channel, body: Any, *, remote_addr: str | None, headers: dict[str, str], raw: bytes = b""
 ) -> tuple[IntakeRequest, bool]:
     """Check and store one call event; return it and whether it is new."""
     payload = telephony.build_payload(body)
     return store_request(
         channel,
         payload=payload,
+        raw=raw,
         headers=headers,
         remote_addr=remote_addr,
         external_id=f"call:{payload['data']['call_id']}",

@@ -40,7 +40,7 @@ SEND_TIMEOUT = 15
 
 
 def accept_telegram(
-    channel: Channel, update: Any, *, remote_addr: str | None, headers: dict[str, str]
+    channel: Channel, update: Any, *, remote_addr: str | None, headers: dict[str, str], raw: bytes = b""
 ) -> tuple[IntakeRequest, bool]:
     """Store one Telegram update; updates without a message are stored as ignored."""
     payload = chat_channel.telegram_payload(update)
@@ -49,6 +49,7 @@ def accept_telegram(
         return store_request(
             channel,
             payload={"update": update},
+            raw=raw,
             headers=headers,
             remote_addr=remote_addr,
             external_id=external_id,
@@ -57,19 +58,19 @@ def accept_telegram(
             error="The update carries no message.",
         )
     return store_request(
-        channel, payload=payload, headers=headers, remote_addr=remote_addr, external_id=external_id
+        channel, payload=payload, raw=raw, headers=headers, remote_addr=remote_addr, external_id=external_id
     )
 
 
 def accept_chat(
-    channel: Channel, body: Any, *, remote_addr: str | None, headers: dict[str, str]
+    channel: Channel, body: Any, *, remote_addr: str | None, headers: dict[str, str], raw: bytes = b""
 ) -> tuple[IntakeRequest, bool]:
     """Store one message of the generic chat webhook."""
     payload = chat_channel.generic_payload(body)
     message_id = payload["data"]["chat_message_id"]
     external_id = f"chat:{payload['data']['chat_id']}:{message_id}" if message_id else ""
     return store_request(
-        channel, payload=payload, headers=headers, remote_addr=remote_addr, external_id=external_id
+        channel, payload=payload, raw=raw, headers=headers, remote_addr=remote_addr, external_id=external_id
     )
 
 

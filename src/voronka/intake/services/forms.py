@@ -60,6 +60,7 @@ def accept_submission(
     files: list[Upload],
     remote_addr: str | None,
     headers: dict[str, str],
+    raw: bytes = b"",
 ) -> IntakeRequest:
     """Check and store one form post; return the stored request (spam is stored as spam)."""
     if not form.channel.is_active:
@@ -72,6 +73,7 @@ def accept_submission(
         row, _new = store_request(
             form.channel,
             payload={"values": _plain(values)},
+            raw=raw,
             headers=headers,
             remote_addr=remote_addr,
             status=IntakeRequest.Status.SPAM,
@@ -84,7 +86,7 @@ def accept_submission(
     )
     checked = _check_files(form, files)
     payload["data"]["form_id"] = form.pk
-    return _store(form, payload=payload, files=checked, remote_addr=remote_addr, headers=headers)
+    return _store(form, payload=payload, raw=raw, files=checked, remote_addr=remote_addr, headers=headers)
 
 
 @transaction.atomic
@@ -92,11 +94,14 @@ def _store(
     form: WebForm,
     *,
     payload: dict[str, Any],
+    raw: bytes,
     files: list[tuple[Upload, str]],
     remote_addr: str | None,
     headers: dict[str, str],
 ) -> IntakeRequest:
-    row, _new = store_request(form.channel, payload=payload, headers=headers, remote_addr=remote_addr)
+    row, _new = store_request(
+        form.channel, payload=payload, raw=raw, headers=headers, remote_addr=remote_addr
+    )
     for upload, content_type in files:
         store_attachment(row, name=upload.name, content_type=content_type, content=upload.content)
     return row
