@@ -276,6 +276,7 @@ def telephony_webhook(request: HttpRequest) -> HttpResponse:
         row, created = calls.accept_call(
             channel,
             _json_body(request),
+            raw=request.body,
             remote_addr=client_ip(request),
             headers=header_subset(request.headers),
         )
@@ -320,6 +321,7 @@ def telegram_webhook(request: HttpRequest, channel_id: int) -> HttpResponse:
         row, created = chats.accept_telegram(
             channel,
             _json_body(request),
+            raw=request.body,
             remote_addr=client_ip(request),
             headers=header_subset(request.headers),
         )
@@ -337,6 +339,7 @@ def chat_webhook(request: HttpRequest) -> HttpResponse:
         row, created = chats.accept_chat(
             channel,
             _json_body(request),
+            raw=request.body,
             remote_addr=client_ip(request),
             headers=header_subset(request.headers),
         )
