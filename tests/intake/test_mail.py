@@ -233,28 +233,51 @@ def test_the_mail_server_refuses_unknown_recipients_and_oversized_messages(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_voronka_mail_server_runs_as_a_command(crm_rows, tmp_path):
-    """The command starts, listens and stops on SIGTERM (delivery is tested in-thread above)."""
+def _subprocess_database_url() -> str | None:
+    """The test database as a URL another process can open (None for SQLite's in-memory one)."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    if connection.vendor == "postgresql":
+        user = settings["USER"] or "postgres"
+        password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
+        return f"postgres://{user}{password}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+    name = str(settings["NAME"])
+    return None if "memory" in name else f"sqlite:///{name}"
+
+
+def test_voronka_mail_server_as_a_subprocess_receives_mail_from_a_real_smtp_client(
+    crm_rows, mail_channel, tmp_path
+):
+    """`voronka mail-server` started as a command; on a database another process can open, a
+    message is delivered through it end to end (on SQLite's in-memory test database the command
+    is only started and stopped: the in-thread tests above deliver through the same handler)."""
     import os
     import signal
     import subprocess
     import sys
 
+    database_url = _subprocess_database_url()
+    env = {**os.environ, "VORONKA_VAR_DIR": str(tmp_path)}
+    if database_url:
+        env["DATABASE_URL"] = database_url
     port = free_port()
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "voronka.cli", "mail-server", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "VORONKA_VAR_DIR": str(tmp_path)},
+        env=env,
     )
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
-                with smtplib.SMTP("127.0.0.1", port, timeout=5) as smtp:
+                with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
                     assert smtp.noop()[0] == 250
+                    if database_url:
+                        smtp.sendmail("olga@client.ru", ["sales@voronka-crm.ru"], mail())
                     break
-            except OSError:
+            except (OSError, smtplib.SMTPServerDisconnected):
                 time.sleep(0.2)
         else:
             pytest.fail(process.stdout.read().decode() if process.poll() is not None else "no answer")
@@ -262,6 +285,9 @@ def test_voronka_mail_server_runs_as_a_command(crm_rows, tmp_path):
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=10)
     assert process.returncode == 0
+    if database_url:
+        assert Lead.objects.get().title == "Pumps for the plant"
+        assert IntakeRequest.objects.get().status == "routed"
 
 
 # --- IMAP polling -----------------------------------------------------------------------------
