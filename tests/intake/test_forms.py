@@ -249,3 +249,29 @@ def test_the_form_page_renders_its_fields(client, web_form):
     response = client.get(url(web_form))
     assert response.status_code == 200
     assert 'name="phone"' in response.content.decode()
+
+
+def _queries_for_one_post(client, web_form, phone):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(url(web_form), {"name": "Q", "phone": phone}, headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_a_form_posts_query_count_does_not_grow_with_the_number_of_clients(client, web_form, manager, system):
+    from voronka.crm.services.clients import create_contact
+
+    # given: warm-up (the first post creates the rate bucket)
+    _queries_for_one_post(client, web_form, "+79030000001")
+    few = _queries_for_one_post(client, web_form, "+79030000002")
+    for i in range(30):
+        create_contact(actor=manager, first_name=f"C{i}", phones=[f"+7905000{i:04d}"])
+
+    # when
+    many = _queries_for_one_post(client, web_form, "+79030000003")
+
+    # then: one index look-up for duplicates, whatever the number of clients
+    assert many == few
