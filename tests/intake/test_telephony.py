@@ -145,3 +145,14 @@ def test_who_is_calling_an_unknown_number_and_a_bad_token(client, phone_channel)
     assert unknown.status_code == 200 and unknown.json()["client"] is None
     assert refused.status_code == 401
     assert bad.status_code == 422
+
+
+def test_an_oversized_webhook_body_is_refused_with_413(client, phone_channel):
+    response = client.post(
+        "/intake/telephony/",
+        data=json.dumps({"call_id": "big", "padding": "x" * 300_000}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {phone_channel.token}"},
+    )
+    assert response.status_code == 413 and response.json()["error"]["code"] == "request.too_large"
+    assert not IntakeRequest.objects.exists()
