@@ -137,6 +137,8 @@ def test_a_json_post_from_the_other_origin_passes_the_cors_preflight(crm_rows, s
         }""",
         f"{live_server.url}/f/{form.key}/",
     )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "embedded_form_json_preflight.png"))
     assert answer["status"] == 200 and answer["body"]["ok"] is True
     assert Lead.objects.get().first_name == "Json"
 
@@ -153,6 +155,8 @@ def test_a_site_that_is_not_allowed_cannot_post(crm_rows, site, live_server, pag
     page.get_by_label("I agree to the processing of my personal data").check()
     page.get_by_role("button", name="Send").click()
     page.get_by_text("The form could not be sent").wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "embedded_form_foreign_site.png"))
 
     # then
     assert not Lead.objects.exists() and not IntakeRequest.objects.exists()
