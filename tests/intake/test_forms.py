@@ -256,7 +256,9 @@ def _queries_for_one_post(client, web_form, phone):
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
-        response = client.post(url(web_form), {"name": "Q", "phone": phone}, headers={"Accept": "application/json"})
+        response = client.post(
+            url(web_form), {"name": "Q", "phone": phone}, headers={"Accept": "application/json"}
+        )
     assert response.status_code == 200
     return len(captured.captured_queries)
 
