@@ -1,7 +1,7 @@
 """Form submissions routed per second with 1,000,000 contacts in the database.
 
     .venv/bin/python bench/intake.py [--contacts 1000000] [--posts 1000]
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/voronka_bench .venv/bin/python bench/intake.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/voronka_bench .venv/bin/python bench/intake.py [--clients 4]
 
 Each post goes through the whole HTTP stack of the public form endpoint (Django's test
 client): rate limit, validation, storing the request, routing through the core (duplicate
@@ -14,6 +14,7 @@ file under var/bench/ (generated once, reused by later runs).
 import argparse
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,6 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--posts", type=int, default=1_000)
+    parser.add_argument("--clients", type=int, default=1, help="parallel posting threads (PostgreSQL)")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL"):
         (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
@@ -42,7 +44,7 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from bench.intake_data import email_of, ensure_contacts, phone_of
+    from bench.intake_data import analyze, email_of, ensure_contacts, phone_of
     from voronka.accounts.models import User
     from voronka.accounts.services import create_user
     from voronka.intake.models import Channel, IntakeRequest
@@ -53,6 +55,8 @@ def main() -> None:
     print(f"database: {connection.vendor}")
     started = time.perf_counter()
     added = ensure_contacts(args.contacts)
+    if not added:
+        analyze()
     print(f"contacts: {args.contacts:,} ({added:,} generated in {time.perf_counter() - started:,.0f} s)")
 
     admin = User.objects.filter(username="bench-admin").first() or create_user(
@@ -72,27 +76,39 @@ def main() -> None:
         ],
         rate_limit=1_000_000,
     )
-    client = Client()
     run = int(time.time())
     before = IntakeRequest.objects.filter(channel=channel, status="routed").count()
+
+    def post_range(numbers) -> None:
+        client = Client()
+        for n in numbers:
+            if n % 2:
+                i = (n * 7919) % args.contacts  # a known client
+                values = {"name": f"Client{i}", "phone": phone_of(i), "email": email_of(i)}
+            else:
+                values = {"name": f"New {run}-{n}", "phone": f"+7916{(run + n) % 10_000_000:07d}"}
+            response = client.post(
+                f"/f/{form.key}/",
+                {**values, "message": "Price?"},
+                headers={"Accept": "application/json"},
+                REMOTE_ADDR=f"10.0.{n // 250 % 250}.{n % 250 + 1}",
+            )
+            if response.status_code != 200:
+                raise SystemExit(f"post {n}: HTTP {response.status_code} {response.content[:300]!r}")
+        connection.close()
+
+    clients = max(1, args.clients if connection.vendor == "postgresql" else 1)
     started = time.perf_counter()
-    for n in range(args.posts):
-        if n % 2:
-            i = (n * 7919) % args.contacts  # a known client
-            values = {"name": f"Client{i}", "phone": phone_of(i), "email": email_of(i)}
-        else:
-            values = {"name": f"New {run}-{n}", "phone": f"+7916{(run + n) % 10_000_000:07d}"}
-        response = client.post(
-            f"/f/{form.key}/",
-            {**values, "message": "Price?"},
-            headers={"Accept": "application/json"},
-            REMOTE_ADDR=f"10.0.{n // 250 % 250}.{n % 250 + 1}",
-        )
-        if response.status_code != 200:
-            raise SystemExit(f"post {n}: HTTP {response.status_code} {response.content[:300]!r}")
+    threads = [
+        threading.Thread(target=post_range, args=(range(k, args.posts, clients),)) for k in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     elapsed = time.perf_counter() - started
     routed = IntakeRequest.objects.filter(channel=channel, status="routed").count() - before
-    print(f"form submissions: {args.posts:,} in {elapsed:.1f} s, {routed:,} routed")
+    print(f"form submissions: {args.posts:,} from {clients} client(s) in {elapsed:.1f} s, {routed:,} routed")
     print(f"form submissions routed per second: {routed / elapsed:,.1f}")
 
 

@@ -9,7 +9,7 @@ benchmark can pick known and unknown clients by number.
 
 import time
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from voronka.crm.models import Communication, Contact
@@ -40,7 +40,15 @@ def ensure_contacts(n: int, *, log=print) -> int:
         if log and (stop // BATCH) % 10 == 0:
             rate = added / (time.perf_counter() - started)
             log(f"  {stop:,} contacts ({rate:,.0f}/s)")
+    if added:
+        analyze()
     return added
+
+
+def analyze() -> None:
+    """Refresh the planner's statistics after a bulk load (PostgreSQL's autovacuum may lag behind)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 @transaction.atomic
