@@ -1,5 +1,6 @@
 """E-mail in: MIME parsing, auto-replies and bounces, threading, a real SMTP client into the receiver, IMAP."""
 
+import datetime as dt
 import smtplib
 import time
 from email.message import EmailMessage
@@ -293,63 +294,76 @@ def test_voronka_mail_server_as_a_subprocess_receives_mail_from_a_real_smtp_clie
 # --- IMAP polling -----------------------------------------------------------------------------
 
 
-class FakeImap:
-    """Stands in for imapclient.IMAPClient: a mailbox of (uid, raw) messages."""
-
-    mailbox: dict[int, bytes] = {}
-    logins: list = []
-
-    def __init__(self, host, port=None, ssl=True, timeout=None):
-        self.host = host
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def login(self, username, password):
-        FakeImap.logins.append((self.host, username))
-
-    def select_folder(self, folder, readonly=False):
-        assert readonly is True
-        return {b"UIDVALIDITY": 7, b"EXISTS": len(self.mailbox)}
-
-    def search(self, criteria):
-        low = int(criteria[1].split(":")[0])
-        # IMAP returns the highest message for a range past the end: the service must filter.
-        return [uid for uid in self.mailbox if uid >= low] or [max(self.mailbox)]
-
-    def fetch(self, uids, parts):
-        return {uid: {b"RFC822": self.mailbox[uid]} for uid in uids}
+def imap_config(server, **extra):
+    return {"host": "127.0.0.1", "port": server.port, "ssl": False, "username": "u", "password": "p", **extra}
 
 
-def test_imap_polling_stores_routes_and_remembers_the_last_uid(admin, mail_channel):
+def test_imap_polling_over_the_protocol_stores_routes_and_remembers_the_last_uid(admin, mail_channel):
+    from tests.intake.imap_server import FakeImapServer, Mailbox
     from voronka.intake.services.channels import update_channel
     from voronka.intake.services.imap import poll_mailbox
 
-    # given
-    update_channel(
-        mail_channel,
-        actor=admin,
-        config={**mail_channel.config, "imap": {"host": "imap.test", "username": "u", "password": "p"}},
-    )
-    FakeImap.mailbox = {
-        1: mail(),
-        2: mail(sender="ivan@other.ru", message_id="<m9@other.ru>", body="Call me"),
-    }
-    mail_channel.refresh_from_db()
+    # given: a mailbox with two messages on an IMAP server on 127.0.0.1
+    box = Mailbox({1: mail(), 2: mail(sender="ivan@other.ru", message_id="<m9@other.ru>", body="Call me")})
+    with FakeImapServer(box) as server:
+        update_channel(mail_channel, actor=admin, config={**mail_channel.config, "imap": imap_config(server)})
+        mail_channel.refresh_from_db()
 
-    # when
-    first = poll_mailbox(mail_channel, client_class=FakeImap)
-    second = poll_mailbox(mail_channel, client_class=FakeImap)
+        # when: two polls, then a new message arrives and a third poll
+        first = poll_mailbox(mail_channel)
+        second = poll_mailbox(mail_channel)
+        box.messages[3] = mail(sender="petr@third.ru", message_id="<m10@third.ru>", body="Hello")
+        third = poll_mailbox(mail_channel)
 
     # then
-    assert (first, second) == (2, 0)
-    assert Lead.objects.count() == 2
+    assert (first, second, third) == (2, 0, 1)
+    assert Lead.objects.count() == 3
     mail_channel.refresh_from_db()
-    assert mail_channel.config["imap_state"]["last_uid"] == 2
+    assert mail_channel.config["imap_state"]["last_uid"] == 3
     assert mail_channel.config["imap_state"]["uidvalidity"] == 7
+    assert any(command.startswith("EXAMINE") for command in box.commands)  # read-only: nothing flagged
+    assert not any(command.startswith(("UID STORE", "STORE", "EXPUNGE")) for command in box.commands)
+
+
+def test_an_imap_login_failure_is_recorded_on_the_channel(admin, mail_channel):
+    from tests.intake.imap_server import FakeImapServer, Mailbox
+    from voronka.intake.services.channels import update_channel
+    from voronka.intake.services.imap import poll_mailbox
+
+    with FakeImapServer(Mailbox({1: mail()})) as server:
+        update_channel(mail_channel, actor=admin, config={"imap": imap_config(server, password="wrong")})
+        mail_channel.refresh_from_db()
+        assert poll_mailbox(mail_channel) == 0
+    mail_channel.refresh_from_db()
+    assert "AUTHENTICATIONFAILED" in mail_channel.config["imap_state"]["error"]
+    assert not IntakeRequest.objects.exists()
+
+
+def test_the_poll_task_claims_polls_and_schedules_the_next_poll(admin, mail_channel):
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.intake.imap_server import FakeImapServer, Mailbox
+    from voronka.intake.models import Channel
+    from voronka.intake.services.channels import schedule_polling, update_channel
+    from voronka.intake.tasks import poll_mailbox
+
+    with FakeImapServer(Mailbox({1: mail()})) as server:
+        update_channel(mail_channel, actor=admin, config={"imap": imap_config(server, interval=60)})
+        due = timezone.now().replace(microsecond=0)
+        schedule_polling(mail_channel, at=due)
+        DBTaskResult.objects.all().delete()
+
+        # when: the task runs twice for the same due time (two workers, or a re-delivery)
+        polled = poll_mailbox.call(channel_id=mail_channel.pk, due=due.isoformat())
+        again = poll_mailbox.call(channel_id=mail_channel.pk, due=due.isoformat())
+
+    # then
+    assert (polled, again) == (1, 0)
+    following = Channel.objects.get(pk=mail_channel.pk).next_poll_at
+    assert following >= due + dt.timedelta(seconds=60)
+    scheduled = DBTaskResult.objects.get()
+    assert scheduled.args_kwargs["kwargs"] == {"channel_id": mail_channel.pk, "due": following.isoformat()}
+    assert scheduled.run_after == following
 
 
 def test_a_scheduled_poll_is_claimed_by_one_worker_only(admin, mail_channel):
