@@ -135,10 +135,13 @@ class FakeBotApi(BaseHTTPRequestHandler):
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         FakeBotApi.received.append((self.path, body))
-        answer = {
-            "ok": True,
-            "result": {"message_id": 777, "chat": {"id": body["chat_id"]}, "text": body["text"]},
-        }
+        if "chat_id" in body:
+            answer = {
+                "ok": True,
+                "result": {"message_id": 777, "chat": {"id": body["chat_id"]}, "text": body["text"]},
+            }
+        else:
+            answer = {"message_id": "widget-1"}
         data = json.dumps(answer).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -208,3 +211,39 @@ def test_only_people_who_see_the_item_may_reply(client, telegram_channel, outsid
     with pytest.raises(NotFound):
         reply(Conversation.objects.get(), text="Hi", actor=outsider)
     assert not ChatMessage.objects.filter(direction="out").exists()
+
+
+def test_a_reply_in_a_generic_chat_is_posted_to_the_channels_reply_url(
+    client, admin, chat_channel, manager, bot_api
+):
+    from voronka.intake.services.channels import update_channel
+    from voronka.intake.services.chats import send_reply
+
+    # given: the widget's bridge listens on 127.0.0.1 (the fake server answers any POST)
+    update_channel(chat_channel, actor=admin, config={"reply_url": f"{bot_api_url(bot_api)}/widget/reply"})
+    body = {"conversation_id": "w-7", "message_id": "m1", "name": "Oleg", "text": "Price?", "email": "o@x.ru"}
+    client.post(
+        "/intake/chat/",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"X-Voronka-Token": chat_channel.token},
+    )
+
+    # when
+    message = send_reply(reply(Conversation.objects.get(), text="1200 rubles", actor=manager).pk)
+
+    # then
+    path, posted = bot_api.received[0]
+    assert path == "/widget/reply"
+    assert (
+        posted["conversation_id"] == "w-7"
+        and posted["text"] == "1200 rubles"
+        and posted["token"] == chat_channel.token
+    )
+    assert message.status == "sent", message.error
+
+
+def bot_api_url(api) -> str:
+    from django.conf import settings
+
+    return settings.TELEGRAM_API_URL
