@@ -108,3 +108,43 @@ def march(general_pipeline):
         {"pipeline": general_pipeline.pk, "date_from": "2025-03-01", "date_to": "2025-03-31"},
         now=at("2025-06-01 12:00"),
     )
+
+
+@pytest.fixture
+def march_deals(history, general_pipeline, outsider):
+    g = general_pipeline
+    return {
+        "d1": history.deal(
+            g,
+            [
+                ("NEW", "2025-03-02 10:00"),
+                ("PREPARATION", "2025-03-03 10:00"),
+                ("PREPAYMENT_INVOICE", "2025-03-05 10:00"),
+                ("EXECUTING", "2025-03-10 10:00"),
+                ("FINAL_INVOICE", "2025-03-12 10:00"),
+                ("WON", "2025-03-15 10:00"),
+            ],
+            amount="100",
+        ),
+        "d2": history.deal(
+            g,
+            [("NEW", "2025-03-05 10:00"), ("PREPARATION", "2025-03-06 10:00"), ("LOSE", "2025-03-08 10:00")],
+            amount="200",
+        ),
+        # skips "Preparing documents": it passed it
+        "d3": history.deal(g, [("NEW", "2025-03-10 10:00"), ("PREPAYMENT_INVOICE", "2025-03-11 10:00")], amount="300"),
+        "d4": history.deal(g, [("NEW", "2025-03-20 10:00"), ("APOLOGY", "2025-03-21 10:00")], amount="400"),
+        # created in the last half hour of March (Moscow time), moved on in April
+        "d5": history.deal(g, [("NEW", "2025-03-31 23:30"), ("PREPARATION", "2025-04-02 10:00")], amount="500"),
+        # created in February, active in March
+        "d6": history.deal(
+            g,
+            [("NEW", "2025-02-28 23:30"), ("PREPARATION", "2025-03-02 10:00"), ("EXECUTING", "2025-03-04 10:00")],
+            amount="600",
+        ),
+        # 1 April 00:00 Moscow time is 31 March 21:00 UTC: outside the period
+        "d7": history.deal(g, [("NEW", "2025-04-01 00:00")], amount="700"),
+        # created straight into a lost stage
+        "d8": history.deal(g, [("LOSE", "2025-03-15 10:00")], amount="800"),
+        "d9": history.deal(g, [("NEW", "2025-03-03 10:00")], amount="900", assigned_to=outsider),
+    }

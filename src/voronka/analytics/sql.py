@@ -94,7 +94,11 @@ def fetch(sql: str, params: Sequence) -> list[tuple]:
 
 
 def percentile_sql(
-    inner: str, keys: Sequence[str], levels: Sequence[Sequence[str]], percents=PERCENTS
+    inner: str,
+    keys: Sequence[str],
+    levels: Sequence[Sequence[str]],
+    percents: Sequence[int] = PERCENTS,
+    null_counts: Sequence[str] | None = None,
 ) -> str:
     """Wrap `inner` (columns: *keys, v) into n, mean and the two ranks of each percentile per group.
 
