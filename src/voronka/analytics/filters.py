@@ -6,6 +6,7 @@ adapters pass raw strings to `parse_filter()`, which refuses bad input with `Inv
 (or `NotFound` for an unknown pipeline, user, department or source).
 """
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -104,15 +105,11 @@ class ReportFilter:
 
     def shifted(self, *, date_from: dt.date, date_to: dt.date) -> "ReportFilter":
         """Return the same filter over another period."""
-        return ReportFilter(
-            pipeline=self.pipeline,
-            date_from=date_from,
-            date_to=date_to,
-            responsible_id=self.responsible_id,
-            department_id=self.department_id,
-            source_id=self.source_id,
-            now=self.now,
-        )
+        return dataclasses.replace(self, date_from=date_from, date_to=date_to)
+
+    def with_pipeline(self, pipeline: Pipeline) -> "ReportFilter":
+        """Return the same filter over another pipeline."""
+        return dataclasses.replace(self, pipeline=pipeline)
 
     def as_dict(self) -> dict:
         return {
@@ -176,17 +173,6 @@ def _parse_date(value, name: str) -> dt.date | None:
             "analytics.bad_date",
             _("Dates are written as YYYY-MM-DD."),
             details={name: _("Not a date: %(value)s") % {"value": value}},
-        ) from None
-
-
-def _parse_id(value, name: str) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise Invalid(
-            "analytics.bad_id", _("An id is a whole number."), details={name: _("Not a number.")}
         ) from None
 
 
