@@ -2,12 +2,12 @@
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from zoneinfo import ZoneInfo
 
 from voronka.analytics.filters import parse_filter
 from voronka.crm.models import Deal, Lead, StageHistory
@@ -132,14 +132,22 @@ def march_deals(history, general_pipeline, outsider):
             amount="200",
         ),
         # skips "Preparing documents": it passed it
-        "d3": history.deal(g, [("NEW", "2025-03-10 10:00"), ("PREPAYMENT_INVOICE", "2025-03-11 10:00")], amount="300"),
+        "d3": history.deal(
+            g, [("NEW", "2025-03-10 10:00"), ("PREPAYMENT_INVOICE", "2025-03-11 10:00")], amount="300"
+        ),
         "d4": history.deal(g, [("NEW", "2025-03-20 10:00"), ("APOLOGY", "2025-03-21 10:00")], amount="400"),
         # created in the last half hour of March (Moscow time), moved on in April
-        "d5": history.deal(g, [("NEW", "2025-03-31 23:30"), ("PREPARATION", "2025-04-02 10:00")], amount="500"),
+        "d5": history.deal(
+            g, [("NEW", "2025-03-31 23:30"), ("PREPARATION", "2025-04-02 10:00")], amount="500"
+        ),
         # created in February, active in March
         "d6": history.deal(
             g,
-            [("NEW", "2025-02-28 23:30"), ("PREPARATION", "2025-03-02 10:00"), ("EXECUTING", "2025-03-04 10:00")],
+            [
+                ("NEW", "2025-02-28 23:30"),
+                ("PREPARATION", "2025-03-02 10:00"),
+                ("EXECUTING", "2025-03-04 10:00"),
+            ],
             amount="600",
         ),
         # 1 April 00:00 Moscow time is 31 March 21:00 UTC: outside the period

@@ -2,9 +2,9 @@
 
 import pytest
 
+from tests.analytics.conftest import at
 from voronka.analytics.filters import parse_filter
 from voronka.analytics.selectors.forecast import backtests, forecast
-from tests.analytics.conftest import at
 
 pytestmark = pytest.mark.django_db
 

@@ -31,7 +31,12 @@ def test_created_cohort_counts_items_reaching_each_stage_skips_included(admin, m
     assert [s.lost_here for s in report.stages] == [1, 1, 0, 0, 0, 0]
     assert [s.open_here for s in report.stages] == [1, 1, 1, 0, 0, 0]
     assert report.stages[0].amount == Decimal("2400.00")  # d1 + d2 + d3 + d4 + d5 + d9
-    assert (report.won, report.won_amount, report.lost, report.lost_without_entering) == (1, Decimal("100.00"), 3, 1)
+    assert (report.won, report.won_amount, report.lost, report.lost_without_entering) == (
+        1,
+        Decimal("100.00"),
+        3,
+        1,
+    )
     assert report.conversion == 1 / 7
 
 
@@ -72,6 +77,8 @@ def test_funnel_query_count_does_not_grow_with_the_data(admin, march, history, g
     history.deal(general_pipeline, [("NEW", "2025-03-02 10:00")])
     few = count_queries(lambda: funnel(admin, replace(march)))
     for day in range(2, 20):
-        history.deal(general_pipeline, [("NEW", f"2025-03-{day:02d} 10:00"), ("LOSE", f"2025-03-{day:02d} 12:00")])
+        history.deal(
+            general_pipeline, [("NEW", f"2025-03-{day:02d} 10:00"), ("LOSE", f"2025-03-{day:02d} 12:00")]
+        )
 
     assert count_queries(lambda: funnel(admin, replace(march))) == few <= 6

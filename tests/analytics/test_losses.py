@@ -2,10 +2,10 @@
 
 import pytest
 
+from tests.analytics.conftest import at
 from voronka.analytics.filters import parse_filter
 from voronka.analytics.selectors.losses import losses
 from voronka.crm.models import Pipeline, Source, Stage
-from tests.analytics.conftest import at
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,9 @@ def wholesale(db):
             ("RIVAL", "Chose a competitor", "lost"),
         ]
     ):
-        Stage.objects.create(pipeline=pipeline, code=code, name=name, semantics=semantics, sort=(sort + 1) * 10)
+        Stage.objects.create(
+            pipeline=pipeline, code=code, name=name, semantics=semantics, sort=(sort + 1) * 10
+        )
     return pipeline
 
 
@@ -43,7 +45,8 @@ def test_losses_by_reason_stage_manager_source_and_month(admin, wholesale, histo
             amount="50",
         )
     report_filter = parse_filter(
-        {"pipeline": wholesale.pk, "date_from": "2025-02-01", "date_to": "2025-03-31"}, now=at("2025-06-01 12:00")
+        {"pipeline": wholesale.pk, "date_from": "2025-02-01", "date_to": "2025-03-31"},
+        now=at("2025-06-01 12:00"),
     )
 
     # when
@@ -69,7 +72,10 @@ def test_a_generic_reason_above_forty_percent_asks_to_qualify_losses(admin, marc
     for day in range(1, 12):
         history.deal(
             general_pipeline,
-            [("NEW", f"2025-03-{day:02d} 10:00"), ("LOSE" if day <= 8 else "APOLOGY", f"2025-03-{day:02d} 12:00")],
+            [
+                ("NEW", f"2025-03-{day:02d} 10:00"),
+                ("LOSE" if day <= 8 else "APOLOGY", f"2025-03-{day:02d} 12:00"),
+            ],
         )
 
     report = losses(admin, march)
@@ -80,6 +86,8 @@ def test_a_generic_reason_above_forty_percent_asks_to_qualify_losses(admin, marc
 
 def test_few_losses_raise_no_finding(admin, march, history, general_pipeline):
     for day in range(1, 5):
-        history.deal(general_pipeline, [("NEW", f"2025-03-{day:02d} 10:00"), ("LOSE", f"2025-03-{day:02d} 12:00")])
+        history.deal(
+            general_pipeline, [("NEW", f"2025-03-{day:02d} 10:00"), ("LOSE", f"2025-03-{day:02d} 12:00")]
+        )
 
     assert losses(admin, march).findings == []

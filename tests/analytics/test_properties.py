@@ -95,7 +95,9 @@ class RandomHistories(TestCase):
         assert result.items == len(cohort)
         for rank, row in enumerate(result.stages, start=1):
             assert row.reached == sum(1 for r in reached if r >= rank)
-            assert row.amount == sum((a for (_e, a), r in zip(cohort, reached, strict=True) if r >= rank), Decimal(0))
+            assert row.amount == sum(
+                (a for (_e, a), r in zip(cohort, reached, strict=True) if r >= rank), Decimal(0)
+            )
             if row.semantics == "open":
                 here = [lost for r, lost in zip(reached, ended_lost, strict=True) if r == rank]
                 assert row.lost_here == sum(here)

@@ -5,25 +5,33 @@ from decimal import Decimal
 
 import pytest
 
+from tests.analytics.conftest import at
 from voronka.analytics.selectors.plan import plan
 from voronka.analytics.selectors.sources import sources
 from voronka.crm.models import Source
 from voronka.lib.errors import Invalid
-from tests.analytics.conftest import at
 
 pytestmark = pytest.mark.django_db
 
 DAY = 86400
 
 
-def test_sources_follow_first_contacts_of_the_period_to_won(admin, march, history, lead_statuses, general_pipeline):
+def test_sources_follow_first_contacts_of_the_period_to_won(
+    admin, march, history, lead_statuses, general_pipeline
+):
     # given
     call, web = Source.objects.get(code="CALL"), Source.objects.get(code="WEB")
-    l1 = history.lead(lead_statuses, [("NEW", "2025-03-02 10:00"), ("CONVERTED", "2025-03-05 10:00")], source=call)
+    l1 = history.lead(
+        lead_statuses, [("NEW", "2025-03-02 10:00"), ("CONVERTED", "2025-03-05 10:00")], source=call
+    )
     history.lead(lead_statuses, [("NEW", "2025-03-03 10:00")], source=call)
-    l3 = history.lead(lead_statuses, [("NEW", "2025-03-04 10:00"), ("CONVERTED", "2025-03-06 10:00")], source=web)
+    l3 = history.lead(
+        lead_statuses, [("NEW", "2025-03-04 10:00"), ("CONVERTED", "2025-03-06 10:00")], source=web
+    )
     g = general_pipeline
-    history.deal(g, [("NEW", "2025-03-05 10:00"), ("WON", "2025-04-10 10:00")], source=call, lead=l1, amount="100")
+    history.deal(
+        g, [("NEW", "2025-03-05 10:00"), ("WON", "2025-04-10 10:00")], source=call, lead=l1, amount="100"
+    )
     history.deal(g, [("NEW", "2025-03-06 10:00")], source=web, lead=l3, amount="70")
     history.deal(g, [("NEW", "2025-03-10 10:00"), ("WON", "2025-03-20 10:00")], source=web, amount="50")
     history.deal(g, [("NEW", "2025-02-10 10:00"), ("WON", "2025-03-20 10:00")], source=web, amount="999")
@@ -36,9 +44,17 @@ def test_sources_follow_first_contacts_of_the_period_to_won(admin, march, histor
     assert (rows["CALL"].leads, rows["CALL"].converted, rows["CALL"].deals, rows["CALL"].won) == (2, 1, 1, 1)
     assert rows["CALL"].revenue == Decimal("100.00")
     assert (rows["CALL"].lead_to_deal, rows["CALL"].deal_to_won, rows["CALL"].lead_to_won) == (0.5, 1.0, 0.5)
-    assert rows["CALL"].cycle.median == pytest.approx((at("2025-04-10 10:00") - at("2025-03-02 10:00")).total_seconds())
+    assert rows["CALL"].cycle.median == pytest.approx(
+        (at("2025-04-10 10:00") - at("2025-03-02 10:00")).total_seconds()
+    )
     web_row = rows["WEB"]
-    assert (web_row.leads, web_row.converted, web_row.deals, web_row.direct_deals, web_row.won) == (1, 1, 2, 1, 1)
+    assert (web_row.leads, web_row.converted, web_row.deals, web_row.direct_deals, web_row.won) == (
+        1,
+        1,
+        2,
+        1,
+        1,
+    )
     assert web_row.revenue == Decimal("50.00") and web_row.lead_to_won == 0.0
     assert web_row.cycle.median == pytest.approx(10 * DAY)
     assert (report.total.leads, report.total.deals, report.total.won) == (3, 3, 2)
@@ -46,7 +62,9 @@ def test_sources_follow_first_contacts_of_the_period_to_won(admin, march, histor
     assert report.total.cycle.n == 2
 
 
-def test_plan_turns_a_target_into_stage_entries_at_historical_rates(admin, march, march_deals, history, general_pipeline):
+def test_plan_turns_a_target_into_stage_entries_at_historical_rates(
+    admin, march, march_deals, history, general_pipeline
+):
     # given: a deal entered "New" within the last 30 days before 1 June
     history.deal(general_pipeline, [("NEW", "2025-05-20 10:00")])
 

@@ -56,7 +56,10 @@ def test_wilson_interval_is_symmetric_in_successes_and_failures(data, trials):
 
 @given(rate_=st.floats(min_value=0.05, max_value=0.95), small=st.integers(min_value=5, max_value=50))
 def test_wilson_interval_narrows_as_the_sample_grows(rate_, small):
-    narrow, wide = stats.wilson(round(rate_ * small * 10), small * 10), stats.wilson(round(rate_ * small), small)
+    narrow, wide = (
+        stats.wilson(round(rate_ * small * 10), small * 10),
+        stats.wilson(round(rate_ * small), small),
+    )
     assert narrow.high - narrow.low < wide.high - wide.low
 
 

@@ -274,11 +274,12 @@ def _russian_style(word: str) -> str | None:
 
 
 def _english_style(words_: list[str]) -> str | None:
-    if words_ and words_[0] in BASE_VERBS:
-        return "todo"
+    # A participle anywhere wins over a leading verb: "Invoice issued" is done, "Send invoice" to do.
     for word in words_:
         if word in IRREGULAR_PAST or (len(word) > 3 and word.endswith("ed") and word not in NOT_PAST):
             return "done"
+    if words_ and words_[0] in BASE_VERBS:
+        return "todo"
     return None
 
 

@@ -30,7 +30,7 @@ from voronka.analytics.stats import rate
 MIN_STAGES, MAX_STAGES = 5, 7
 BACKWARD_SHARE, MIN_BACKWARD = 0.05, 5
 QUICK_MEDIAN = 3600.0  # seconds
-TOGETHER_WITHIN, TOGETHER_SHARE = 86400.0, 0.9
+TOGETHER_WITHIN, TOGETHER_SHARE = 3600.0, 0.8
 MIN_SAMPLE = 10
 GENERIC_SHARE, MIN_LOSSES = 0.40, 10
 
@@ -230,7 +230,7 @@ def _merge(user: User | None, report: ReportFilter) -> list[Finding]:
                 stage_ids=[stage.pk, following.pk],
                 text=_(
                     "«%(a)s» and «%(b)s» are passed almost together: median time in «%(a)s» %(minutes)s min; "
-                    "%(together)s of %(left)s items went on to «%(b)s» within a day."
+                    "%(together)s of %(left)s items went on to «%(b)s» within an hour."
                 )
                 % {
                     "a": stage.title,
@@ -244,7 +244,7 @@ def _merge(user: User | None, report: ReportFilter) -> list[Finding]:
                     "median_seconds": spread.median if spread else None,
                     "entries": spread.n if spread else 0,
                     "left": left,
-                    "within_a_day": together,
+                    "within_an_hour": together,
                 },
             )
         )
