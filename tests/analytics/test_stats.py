@@ -67,7 +67,7 @@ def test_wilson_interval_of_known_values():
     interval = stats.wilson(18, 100)
     assert (round(interval.low, 4), round(interval.high, 4)) == (0.117, 0.2667)
     assert stats.wilson(0, 0) == stats.Interval(0.0, 1.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="successes"):
         stats.wilson(3, 2)
 
 

@@ -71,7 +71,11 @@ SPREAD = [
 
 def funnel_tables(report) -> list[Table]:
     table = Table(
-        _("Funnel: %(items)s items (cohort: %(cohort)s)") % {"items": report.items, "cohort": report.cohort},
+        _("Funnel: %(items)s items (%(cohort)s)")
+        % {
+            "items": report.items,
+            "cohort": _("created in the period") if report.cohort == "created" else _("active in the period"),
+        },
         [
             Column(_("stage")),
             Column(_("reached"), COUNT),
@@ -286,14 +290,16 @@ def plan_tables(report) -> list[Table]:
 def forecast_tables(report) -> list[Table]:
     horizons = list(report.expected)
     expected = Table(
-        _("Expected won in the next days (open pipeline %(amount)s, weighted %(weighted)s)")
+        _(
+            "Expected won in the next days with a 95%% interval (open pipeline %(amount)s, weighted %(weighted)s)"
+        )
         % {"amount": display(report.open_amount, MONEY), "weighted": display(report.weighted_amount, MONEY)},
         [
             Column(_("days")),
             Column(_("deals"), NUMBER),
             Column(_("amount"), MONEY),
-            Column(_("95% interval from"), MONEY),
-            Column(_("95% interval to"), MONEY),
+            Column(_("interval from"), MONEY),
+            Column(_("interval to"), MONEY),
         ],
     )
     for h in horizons:
@@ -346,8 +352,8 @@ def forecast_tables(report) -> list[Table]:
             Column(_("forecast date")),
             Column(_("days"), COUNT),
             Column(_("expected"), MONEY),
-            Column(_("95% interval from"), MONEY),
-            Column(_("95% interval to"), MONEY),
+            Column(_("interval from"), MONEY),
+            Column(_("interval to"), MONEY),
             Column(_("actual"), MONEY),
             Column(_("error"), MONEY),
             Column(_("error, %"), PERCENT),
