@@ -2,8 +2,8 @@
 
 import pytest
 
-from voronka.analytics.selectors.activities import activities
 from tests.analytics.conftest import at
+from voronka.analytics.selectors.activities import activities
 
 pytestmark = pytest.mark.django_db
 
