@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "voronka.messaging",
     "voronka.analytics",
     "voronka.web_activities",
+    "voronka.web_analytics",
     "voronka.cli",
 ]
 

@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("analytics/", include("voronka.web_analytics.urls")),
     path("", include("voronka.web_activities.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

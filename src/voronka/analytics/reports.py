@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import User
 from voronka.analytics.filters import ReportFilter, parse_filter
-from voronka.lib.errors import Invalid
+from voronka.lib.errors import Invalid, NotFound
 
 
 @dataclass(frozen=True)
@@ -142,5 +142,5 @@ def run(name: str, user: User | None, params: Mapping[str, object]):
     """Build report `name` for `user` from raw parameters."""
     report = REPORTS.get(name)
     if report is None:
-        raise Invalid("analytics.unknown_report", _("There is no such report."), details={"report": name})
+        raise NotFound("analytics.unknown_report", _("There is no such report."), details={"report": name})
     return report.build(user, parse_filter(params), params)
