@@ -68,7 +68,7 @@ def loss_chart(report) -> dict:
             "labels": [r.title for r in report.reasons],
             "datasets": [{"data": [r.losses for r in report.reasons], "backgroundColor": PALETTE}],
         },
-        "options": {"plugins": {"legend": {"position": "right"}}},
+        "options": {"aspectRatio": 2, "plugins": {"legend": {"position": "right"}}},
     }
 
 
@@ -117,6 +117,7 @@ def source_chart(report) -> dict:
 
 
 def forecast_chart(report) -> dict:
+    """The 95% interval as a floating bar, the expected amount as a point on it."""
     horizons = list(report.expected)
     return {
         "type": "bar",
@@ -124,23 +125,28 @@ def forecast_chart(report) -> dict:
             "labels": [_("%(days)s days") % {"days": h} for h in horizons],
             "datasets": [
                 {
+                    "type": "line",
                     "label": _("expected"),
                     "data": [round(report.expected[h].amount) for h in horizons],
+                    "showLine": False,
+                    "pointRadius": 7,
                     "backgroundColor": BLUE,
+                    "borderColor": BLUE,
                 },
                 {
-                    "label": _("interval from"),
-                    "data": [round(report.expected[h].amount_interval.low) for h in horizons],
-                    "backgroundColor": GREY,
-                },
-                {
-                    "label": _("interval to"),
-                    "data": [round(report.expected[h].amount_interval.high) for h in horizons],
+                    "label": _("95% interval"),
+                    "data": [
+                        [
+                            round(report.expected[h].amount_interval.low),
+                            round(report.expected[h].amount_interval.high),
+                        ]
+                        for h in horizons
+                    ],
                     "backgroundColor": "#c9d3dd",
                 },
             ],
         },
-        "options": {},
+        "options": {"scales": {"y": {"beginAtZero": True}}},
     }
 
 
