@@ -134,7 +134,7 @@ def forecast_chart(report) -> dict:
                     "borderColor": BLUE,
                 },
                 {
-                    "label": _("95% interval"),
+                    "label": _("likely range"),
                     "data": [
                         [
                             round(report.expected[h].amount_interval.low),
