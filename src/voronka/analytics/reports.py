@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from voronka.accounts.models import User
 from voronka.analytics.filters import ReportFilter, parse_filter
@@ -131,7 +132,7 @@ REPORTS: dict[str, Report] = {
         Report("losses", _("Losses"), _losses),
         Report("activities", _("Activities per result"), _activities),
         Report("sources", _("Sources"), _sources),
-        Report("plan", _("Plan"), _plan),
+        Report("plan", pgettext_lazy("report", "Plan"), _plan),
         Report("forecast", _("Forecast"), _forecast),
         Report("review", _("Funnel review"), _review),
     )

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from voronka.analytics.sql import Distribution
 
@@ -231,7 +231,7 @@ def source_tables(report) -> list[Table]:
         [
             Column(_("source")),
             Column(_("leads"), COUNT),
-            Column(_("converted"), COUNT),
+            Column(pgettext("report column", "converted"), COUNT),
             Column(_("deals"), COUNT),
             Column(_("of them without a lead"), COUNT),
             Column(_("won"), COUNT),
@@ -245,7 +245,7 @@ def source_tables(report) -> list[Table]:
     for r in [*report.rows, report.total]:
         title = r.title if r.source_id or r is report.total else _("no source")
         if r is report.total:
-            title = _("total")
+            title = pgettext("report row", "total")
         table.rows.append(
             [
                 title,
@@ -309,7 +309,7 @@ def forecast_tables(report) -> list[Table]:
         _("Open pipeline by stage"),
         [
             Column(_("stage")),
-            Column(_("open"), COUNT),
+            Column(pgettext("report column", "open"), COUNT),
             Column(_("amount"), MONEY),
             Column(_("weighted"), MONEY),
             *[Column(_("in %(days)s days") % {"days": h}, MONEY) for h in horizons],

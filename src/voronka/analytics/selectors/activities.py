@@ -17,6 +17,7 @@ Without the activities app's Activity model the report says it is not available.
 from dataclasses import asdict, dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from voronka.accounts.models import User
 from voronka.analytics.activity_source import KINDS, activity_model
@@ -152,7 +153,11 @@ def activity_tables(report: Activities) -> list[Table]:
     }
     per_won = Table(
         _("Per won item (%(count)s won)") % {"count": report.won_items},
-        [Column(_("activity")), Column(_("done"), COUNT), Column(_("per won item"), NUMBER)],
+        [
+            Column(pgettext("report column", "activity")),
+            Column(_("done"), COUNT),
+            Column(_("per won item"), NUMBER),
+        ],
     )
     for kind in report.kinds:
         per_won.rows.append([kind_labels[kind], report.won_counts[kind], report.per_won[kind]])

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from voronka.accounts.models import User
 from voronka.analytics.activity_source import done_counts
@@ -123,7 +124,17 @@ def plan(
         actual = recent_activities[kind]
         rows.append(PlanRow(f"{kind}s", None, label, per_won, needed, actual, _growth(needed, actual)))
     won_actual = sum(entries.get(s.pk, 0) for s in stages.won)
-    rows.append(PlanRow("won", None, _("Won"), 1.0, won_needed, won_actual, _growth(won_needed, won_actual)))
+    rows.append(
+        PlanRow(
+            "won",
+            None,
+            pgettext("plan row", "Won"),
+            1.0,
+            won_needed,
+            won_actual,
+            _growth(won_needed, won_actual),
+        )
+    )
     rows = [r for r in rows if r is not None]
     return Plan(
         filter=report.as_dict(),
