@@ -19,6 +19,18 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def built_in_rows(transactional_db):
+    """Restore what the data migrations made: a browser test that ran before flushed the database."""
+    from django.apps import apps
+
+    from voronka.accounts.roles import create_built_in_roles
+    from voronka.crm.defaults import create_defaults
+
+    create_built_in_roles(apps)
+    create_defaults(apps)
+
+
 @pytest.fixture
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
