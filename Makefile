@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run serve test lint format messages bench clean chromium
+.PHONY: install vendor run serve test lint format messages bench clean chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +19,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+## Chart.js from npm (package-lock.json), copied into the analytics pages' static/vendor/ (no CDN).
+VENDOR_ANALYTICS := node_modules/.vendor-analytics
+$(VENDOR_ANALYTICS): package-lock.json scripts/vendor_analytics.mjs
+	npm ci --no-audit --no-fund --silent
+	node scripts/vendor_analytics.mjs
+	@touch $@
+
+vendor: $(VENDOR_ANALYTICS)
+
 ## make run: install, migrate, load the demo data once, create the admin user, serve on http://$(HOST):$(PORT)
-run: install
+run: install vendor
 	$(BIN)/voronka migrate --noinput -v 0
 	$(BIN)/voronka collectstatic --noinput -v 0
 	$(BIN)/voronka demo --if-empty
@@ -28,7 +37,7 @@ run: install
 	$(BIN)/voronka serve --host $(HOST) --port $(PORT)
 
 ## make test: install, lint, then the whole suite (browser tests included) on $$DATABASE_URL or SQLite
-test: install lint chromium
+test: install vendor lint chromium
 	$(BIN)/pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS)
 
 lint: install
@@ -49,14 +58,15 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+## Russian translations: every app with a locale/ folder
 messages: install
-	cd src/voronka && for app in accounts crm activities messaging intake web_activities web_intake cli; do \
+	cd src/voronka && for app in $$(ls -d */locale | cut -d/ -f1); do \
 		(cd $$app && ../../../$(BIN)/voronka makemessages -l ru --no-obsolete -v 0 || exit 1); done
-	cd src/voronka && for app in accounts crm activities messaging intake web_activities web_intake cli; do \
+	cd src/voronka && for app in $$(ls -d */locale | cut -d/ -f1); do \
 		(cd $$app && ../../../$(BIN)/voronka compilemessages -v 0 || exit 1); done
 
 bench: install
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) var/test-* .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules src/voronka/web_analytics/static/web_analytics/vendor var/test-* .pytest_cache .ruff_cache

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "voronka.intake",
     "voronka.web_activities",
     "voronka.web_intake",
+    "voronka.analytics",
+    "voronka.web_analytics",
     "voronka.cli",
 ]
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("voronka.intake.urls")),
     path("intake/", include("voronka.web_intake.urls")),
+    path("analytics/", include("voronka.web_analytics.urls")),
     path("", include("voronka.web_activities.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

@@ -53,8 +53,29 @@ class StageHistory(OwnedByItem):
         verbose_name_plural = _("stage history")
         ordering = ["moved_at", "pk"]
         indexes = [
-            models.Index(fields=["pipeline", "moved_at"], name="history_pipeline_moved"),
+            # Entries of a pipeline in a period, with what the funnel reports read (index-only scans).
+            models.Index(
+                fields=["pipeline", "moved_at", "to_stage", "deal", "lead", "id"],
+                name="history_pipeline_moved",
+            ),
             models.Index(fields=["to_stage", "moved_at"], name="history_stage_moved"),
+            # Creations in a pipeline and period: the funnel's "created" cohort.
+            models.Index(
+                fields=["pipeline", "moved_at", "deal", "lead"],
+                condition=models.Q(from_stage__isnull=True),
+                name="history_creation",
+            ),
+            # One item's entries in order (moved_at, id): the LEAD window and "the next entry" of reports.
+            models.Index(
+                fields=["deal", "moved_at", "id", "pipeline", "to_stage"],
+                condition=models.Q(deal__isnull=False),
+                name="history_deal_sequence",
+            ),
+            models.Index(
+                fields=["lead", "moved_at", "id", "pipeline", "to_stage"],
+                condition=models.Q(lead__isnull=False),
+                name="history_lead_sequence",
+            ),
         ]
         constraints = [exactly_one_owner("stage_history_one_owner", ("lead", "deal"))]
 

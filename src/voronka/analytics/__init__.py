@@ -1,0 +1,1 @@
+"""Funnel analytics: conversion, time in stage, bottlenecks, losses, activities, sources, plan, forecast, review."""

@@ -1,0 +1,419 @@
+"""Report 8, forecast: the open pipeline weighted by empirical win probabilities, and its backtest.
+
+Definitions (docs/analytics.md, "Forecast"):
+- training: the entries into open stages of the pipeline made in the `TRAIN_DAYS` before the
+  forecast date (as_of), for the items the user may read under the report's filters;
+- age buckets: an entry is "at age L" when the item was still in that stage L days after
+  entering it (L = 0, 7, 30, 90 days); for each (stage, bucket) and horizon H (30, 60, 90 days)
+  p = won within H days after that moment / entries whose outcome within H is known as of
+  as_of (won or lost by then, or the whole window lies before as_of); "eventual" counts won /
+  (won or lost) among the decided entries;
+- small samples are pulled towards the stage's all-ages rate (and that towards the pipeline's)
+  as if `PRIOR_WEIGHT` entries at that rate had been seen (analytics.stats.shrunk_rate);
+- the open pipeline: items in an open stage of the pipeline at as_of; an item's age is the time
+  since it entered its current stage; expected won amount in H days = Σ p·amount over open items
+  (current amounts), its variance Σ p(1 − p)·amount² (Poisson-binomial), the interval the
+  normal approximation, cut at zero; the same for counts;
+- backtest: for H in 30, 60, 90 the forecast is made as of now − H days using only history
+  before that date, and compared with what the items open then actually won in the next H days.
+"""
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+from voronka.accounts.models import User
+from voronka.analytics.filters import ReportFilter, scoped_items
+from voronka.analytics.sql import HISTORY, fetch, in_list, item_subquery, seconds_between, timestamp
+from voronka.analytics.stats import Interval, estimate, rate, shrunk_rate
+
+DAY = 86400
+TRAIN_DAYS = 365
+BUCKETS = (0, 7, 30, 90)  # lower bounds of the age buckets, days
+HORIZONS = (30, 60, 90)
+PRIOR_WEIGHT = 10.0
+# Every L + H that the (bucket, horizon) pairs need, in days: seconds to the win, the loss and
+# as_of are cut at these marks in SQL, and Python adds up the exact counts from the histogram.
+MARKS = tuple(sorted({b + h for b in BUCKETS for h in HORIZONS}))
+
+
+@dataclass(frozen=True, slots=True)
+class Probability:
+    stage_id: int
+    bucket: int  # lower bound, days
+    entries: int  # entries at risk at that age
+    eventual: float | None
+    within: dict[int, float | None]  # horizon → probability
+    known: dict[int, int]  # horizon → entries with a known outcome (the sample size); 0 = eventual
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    count: float
+    count_interval: Interval
+    amount: float
+    amount_interval: Interval
+
+
+@dataclass(frozen=True, slots=True)
+class StageForecast:
+    stage_id: int
+    code: str
+    title: str
+    open_items: int
+    open_amount: float
+    weighted_amount: float  # Σ p(eventual) · amount
+    expected: dict[int, Expected]
+
+
+@dataclass(frozen=True, slots=True)
+class Backtest:
+    horizon: int
+    as_of: str
+    open_items: int
+    expected: Expected
+    actual_count: int
+    actual_amount: float
+    error: float  # actual − expected amount
+    relative_error: float | None  # error / actual
+    within_interval: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    filter: dict
+    as_of: str
+    open_items: int
+    open_amount: float
+    weighted_amount: float
+    expected: dict[int, Expected]
+    stages: list[StageForecast]
+    probabilities: list[Probability]
+    backtests: list[Backtest] = field(default_factory=list)
+    backtest_summary: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _mark_index(column: str) -> str:
+    """SQL: how many MARKS (in seconds) lie strictly below `column`; NULL stays NULL."""
+    cases = " ".join(f"WHEN {column} <= {mark * DAY} THEN {index}" for index, mark in enumerate(MARKS))
+    return f"(CASE WHEN {column} IS NULL THEN NULL {cases} ELSE {len(MARKS)} END)"
+
+
+def _asof_index(column: str) -> str:
+    """SQL: how many MARKS (in seconds) lie at or below `column`."""
+    cases = " ".join(f"WHEN {column} < {mark * DAY} THEN {index}" for index, mark in enumerate(MARKS))
+    return f"(CASE {cases} ELSE {len(MARKS)} END)"
+
+
+def _bucket_index(column: str) -> str:
+    cases = " ".join(
+        f"WHEN {column} >= {lower * DAY} THEN {index}" for index, lower in reversed(list(enumerate(BUCKETS)))
+    )
+    return f"(CASE {cases} ELSE 0 END)"
+
+
+def _kind_pipelines(report: ReportFilter) -> list[int]:
+    from voronka.crm.models import Pipeline
+
+    return list(Pipeline.objects.filter(kind=report.kind).values_list("pk", flat=True))
+
+
+def _training(user: User | None, report: ReportFilter, as_of: dt.datetime) -> list[tuple]:
+    """Return (stage, max bucket, won mark, lost mark, as_of mark, entries) for the training entries."""
+    item = f"{report.kind}_id"
+    stages = report.stages
+    won_sql, won_params = in_list("h.to_stage_id", [s.pk for s in stages.won])
+    lost_sql, lost_params = in_list("h.to_stage_id", [s.pk for s in stages.lost])
+    open_sql, open_params = in_list("e.stage_id", [s.pk for s in stages.open])
+    kind_sql, kind_params = in_list("h.pipeline_id", _kind_pipelines(report))
+    items_sql, items_params = item_subquery(scoped_items(user, report))
+    start, end = timestamp(as_of - dt.timedelta(days=TRAIN_DAYS)), timestamp(as_of)
+    following = f"OVER (PARTITION BY h.{item} ORDER BY h.moved_at, h.id ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)"
+    entries = f"""
+        SELECT h.{item} AS item_id, h.to_stage_id AS stage_id, h.pipeline_id, h.moved_at,
+               LEAD(h.moved_at) OVER (PARTITION BY h.{item} ORDER BY h.moved_at, h.id) AS next_at,
+               MIN(CASE WHEN {won_sql} THEN h.moved_at END) {following} AS won_at,
+               MIN(CASE WHEN {lost_sql} THEN h.moved_at END) {following} AS lost_at
+        FROM {HISTORY} h
+        WHERE {kind_sql} AND h.moved_at >= %s AND h.moved_at < %s AND h.{item} IN (
+            SELECT c.{item} FROM {HISTORY} c WHERE c.pipeline_id = %s AND c.moved_at >= %s AND c.moved_at < %s
+        )
+    """
+    seconds = f"""
+        SELECT e.stage_id,
+               COALESCE({seconds_between("e.moved_at", "e.next_at")}, {seconds_between("e.moved_at", "%s")}) AS s_end,
+               {seconds_between("e.moved_at", "e.won_at")} AS s_won,
+               {seconds_between("e.moved_at", "e.lost_at")} AS s_lost,
+               {seconds_between("e.moved_at", "%s")} AS s_asof
+        FROM ({entries}) e JOIN ({items_sql}) i ON i.id = e.item_id
+        WHERE e.pipeline_id = %s AND {open_sql}
+    """
+    sql = f"""
+        SELECT stage_id, {_bucket_index("s_end")}, {_mark_index("s_won")}, {_mark_index("s_lost")},
+               {_asof_index("s_asof")}, COUNT(*)
+        FROM ({seconds}) s GROUP BY 1, 2, 3, 4, 5
+    """
+    params = [
+        end,
+        end,
+        *won_params,
+        *lost_params,
+        *kind_params,
+        start,
+        end,
+        report.pipeline.pk,
+        start,
+        end,
+        *items_params,
+        report.pipeline.pk,
+        *open_params,
+    ]
+    return fetch(sql, params)
+
+
+def probabilities(user: User | None, report: ReportFilter, as_of: dt.datetime) -> list[Probability]:
+    """Return the empirical win probabilities per (stage, age bucket) from the history before `as_of`."""
+    histogram = _training(user, report, as_of)
+    counts: dict[
+        tuple[int, int, int], list[int]
+    ] = {}  # (stage, bucket, horizon or 0) → [wins, known, at risk]
+    for stage_id, top_bucket, won, lost, asof, entries in histogram:
+        for b in range(int(top_bucket) + 1):
+            for horizon in (0, *HORIZONS):
+                slot = counts.setdefault((stage_id, b, horizon), [0, 0, 0])
+                slot[2] += entries
+                if horizon == 0:
+                    win, known = won is not None, won is not None or lost is not None
+                else:
+                    mark = MARKS.index(BUCKETS[b] + horizon)
+                    win = won is not None and won <= mark
+                    known = win or (lost is not None and lost <= mark) or asof > mark
+                slot[0] += entries if win else 0
+                slot[1] += entries if known else 0
+    result = []
+    overall = {h: _sum_rate(counts, None, 0, h) for h in (0, *HORIZONS)}
+    for stage in report.stages.open:
+        base = {
+            h: shrunk_rate(*_counts(counts, stage.pk, 0, h), overall[h] or 0.0, PRIOR_WEIGHT)
+            for h in (0, *HORIZONS)
+        }
+        for b, lower in enumerate(BUCKETS):
+            values = {
+                h: (shrunk_rate(*_counts(counts, stage.pk, b, h), base[h], PRIOR_WEIGHT) if b else base[h])
+                for h in (0, *HORIZONS)
+            }
+            result.append(
+                Probability(
+                    stage_id=stage.pk,
+                    bucket=lower,
+                    entries=counts.get((stage.pk, b, 0), [0, 0, 0])[2],
+                    eventual=values[0],
+                    within={h: values[h] for h in HORIZONS},
+                    known={h: counts.get((stage.pk, b, h), [0, 0, 0])[1] for h in (0, *HORIZONS)},
+                )
+            )
+    return result
+
+
+def _counts(counts, stage_id, bucket, horizon) -> tuple[int, int]:
+    wins, known, _risk = counts.get((stage_id, bucket, horizon), [0, 0, 0])
+    return wins, known
+
+
+def _sum_rate(counts, _stage, bucket, horizon) -> float | None:
+    wins = sum(v[0] for (s, b, h), v in counts.items() if b == bucket and h == horizon)
+    known = sum(v[1] for (s, b, h), v in counts.items() if b == bucket and h == horizon)
+    return rate(wins, known)
+
+
+def _open_now(user: User | None, report: ReportFilter) -> list[tuple]:
+    """(stage, bucket, items, Σ amount, Σ amount²) of the items open in the pipeline now."""
+    item = f"{report.kind}_id"
+    stage_field = "status_id" if report.kind == "lead" else "stage_id"
+    queryset = scoped_items(user, report).filter(**{f"{stage_field}__in": [s.pk for s in report.stages.open]})
+    items_sql, items_params = item_subquery(queryset, "amount", stage_field)
+    entered = f"(SELECT MAX(h.moved_at) FROM {HISTORY} h WHERE h.{item} = i.id)"
+    sql = f"""
+        SELECT stage, {_bucket_index("age")}, COUNT(*), SUM(amount), SUM(amount * amount)
+        FROM (SELECT i.{stage_field} AS stage, i.amount AS amount,
+                     {seconds_between(entered, "%s")} AS age
+              FROM ({items_sql}) i) o
+        GROUP BY 1, 2
+    """
+    return fetch(sql, [timestamp(report.now), *items_params])
+
+
+def _open_then(user: User | None, report: ReportFilter, as_of: dt.datetime) -> list[tuple]:
+    """As _open_now, as of a past date from the history, with what those items won within each horizon:
+    (stage, bucket, items, Σ amount, Σ amount², then won items and won amount per horizon)."""
+    item = f"{report.kind}_id"
+    stages = report.stages
+    open_sql, open_params = in_list("l.to_stage_id", [s.pk for s in stages.open])
+    won_sql, won_params = in_list("w.to_stage_id", [s.pk for s in stages.won])
+    kind_sql, kind_params = in_list("h.pipeline_id", _kind_pipelines(report))
+    items_sql, items_params = item_subquery(scoped_items(user, report), "amount")
+    last = f"""
+        SELECT h.{item} AS item_id, h.to_stage_id, h.pipeline_id, h.moved_at,
+               ROW_NUMBER() OVER (PARTITION BY h.{item} ORDER BY h.moved_at DESC, h.id DESC) AS rn
+        FROM {HISTORY} h WHERE {kind_sql} AND h.moved_at < %s
+    """
+    won_at = f"""(SELECT MIN(w.moved_at) FROM {HISTORY} w WHERE w.{item} = l.item_id AND {won_sql}
+                  AND w.moved_at >= %s)"""
+    sums = []
+    for index, _horizon in enumerate(HORIZONS):
+        sums.append(f"SUM(CASE WHEN won_at < %s THEN 1 ELSE 0 END) AS won{index}")
+        sums.append(f"SUM(CASE WHEN won_at < %s THEN amount ELSE 0 END) AS amount{index}")
+    sql = f"""
+        SELECT stage, {_bucket_index("age")}, COUNT(*), SUM(amount), SUM(amount * amount), {", ".join(sums)}
+        FROM (SELECT l.to_stage_id AS stage, i.amount AS amount, {seconds_between("l.moved_at", "%s")} AS age,
+                     {won_at} AS won_at
+              FROM ({last}) l JOIN ({items_sql}) i ON i.id = l.item_id
+              WHERE l.rn = 1 AND l.pipeline_id = %s AND {open_sql}) o
+        GROUP BY 1, 2
+    """
+    ends = [timestamp(as_of + dt.timedelta(days=h)) for h in HORIZONS]
+    params = [
+        *[end for end in ends for _twice in range(2)],
+        timestamp(as_of),
+        *won_params,
+        timestamp(as_of),
+        *kind_params,
+        timestamp(as_of),
+        *items_params,
+        report.pipeline.pk,
+        *open_params,
+    ]
+    return fetch(sql, params)
+
+
+def _expect(groups, chance) -> Expected:
+    """Sum p·x over (stage, bucket) groups: groups carry count, Σ amount and Σ amount²."""
+    count_mean = count_var = amount_mean = amount_var = 0.0
+    for stage_id, bucket, items, amount, squares, *_rest in groups:
+        p = chance(stage_id, int(bucket))
+        count_mean += p * int(items)
+        count_var += p * (1 - p) * int(items)
+        amount_mean += p * float(amount or 0)
+        amount_var += p * (1 - p) * float(squares or 0)
+    counts, amounts = estimate(count_mean, count_var), estimate(amount_mean, amount_var)
+    return Expected(counts.mean, counts.interval, amounts.mean, amounts.interval)
+
+
+def _chance(table: list[Probability], horizon: int):
+    lookup = {(p.stage_id, BUCKETS.index(p.bucket)): p for p in table}
+
+    def chance(stage_id: int, bucket: int) -> float:
+        found = lookup.get((stage_id, bucket))
+        if found is None:
+            return 0.0
+        value = found.eventual if horizon == 0 else found.within[horizon]
+        return value or 0.0
+
+    return chance
+
+
+def forecast(user: User | None, report: ReportFilter, *, backtest: bool = True) -> Forecast:
+    """Return the expected won amount of the open pipeline for the next 30/60/90 days, with a backtest."""
+    table = probabilities(user, report, report.now)
+    groups = _open_now(user, report)
+    tested = backtests(user, report) if backtest else []
+    stages = []
+    for stage in report.stages.open:
+        mine = [g for g in groups if g[0] == stage.pk]
+        stages.append(
+            StageForecast(
+                stage_id=stage.pk,
+                code=stage.code,
+                title=stage.title,
+                open_items=sum(int(g[2]) for g in mine),
+                open_amount=sum(float(g[3] or 0) for g in mine),
+                weighted_amount=_expect(mine, _chance(table, 0)).amount,
+                expected={h: _expect(mine, _chance(table, h)) for h in HORIZONS},
+            )
+        )
+    return Forecast(
+        filter=report.as_dict(),
+        as_of=report.now.isoformat(),
+        open_items=sum(s.open_items for s in stages),
+        open_amount=sum(s.open_amount for s in stages),
+        weighted_amount=_expect(groups, _chance(table, 0)).amount,
+        expected={h: _expect(groups, _chance(table, h)) for h in HORIZONS},
+        stages=stages,
+        probabilities=table,
+        backtests=tested,
+        backtest_summary=summarize(tested),
+    )
+
+
+BACKTEST_STEP = 30  # days between forecast dates
+BACKTEST_ORIGINS = 6  # forecast dates: 30, 60, ... 180 days ago
+
+
+def backtests(user: User | None, report: ReportFilter, origins: int = BACKTEST_ORIGINS) -> list[Backtest]:
+    """Forecast as of 30, 60, … days ago from the history before each date, against what was won since.
+
+    A date and a horizon are tested when the whole horizon lies before now.
+    """
+    results = []
+    for step in range(1, origins + 1):
+        as_of = report.now - dt.timedelta(days=BACKTEST_STEP * step)
+        horizons = [h for h in HORIZONS if h <= BACKTEST_STEP * step]
+        table = probabilities(user, report, as_of)
+        groups = _open_then(user, report, as_of)
+        for horizon in horizons:
+            index = HORIZONS.index(horizon)
+            expected = _expect(groups, _chance(table, horizon))
+            actual_count = sum(int(g[5 + 2 * index] or 0) for g in groups)
+            actual_amount = sum(float(g[6 + 2 * index] or 0) for g in groups)
+            error = actual_amount - expected.amount
+            results.append(
+                Backtest(
+                    horizon=horizon,
+                    as_of=as_of.isoformat(),
+                    open_items=sum(int(g[2]) for g in groups),
+                    expected=expected,
+                    actual_count=actual_count,
+                    actual_amount=actual_amount,
+                    error=error,
+                    relative_error=error / actual_amount if actual_amount else None,
+                    within_interval=expected.amount_interval.contains(actual_amount),
+                )
+            )
+    return results
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestSummary:
+    horizon: int
+    forecasts: int
+    mean_absolute_error: float
+    mean_absolute_percentage_error: float | None  # over forecasts whose actual was not zero
+    weighted_absolute_percentage_error: float | None  # Σ |actual − expected| / Σ actual
+    bias: float  # mean of actual − expected
+    coverage: float | None  # share of actuals inside the 95% interval
+
+
+def summarize(results: list[Backtest]) -> list[BacktestSummary]:
+    """Return the error of the backtests per horizon."""
+    summary = []
+    for horizon in HORIZONS:
+        mine = [r for r in results if r.horizon == horizon]
+        if not mine:
+            continue
+        relative = [abs(r.relative_error) for r in mine if r.relative_error is not None]
+        summary.append(
+            BacktestSummary(
+                horizon=horizon,
+                forecasts=len(mine),
+                mean_absolute_error=sum(abs(r.error) for r in mine) / len(mine),
+                mean_absolute_percentage_error=sum(relative) / len(relative) if relative else None,
+                weighted_absolute_percentage_error=rate(
+                    sum(abs(r.error) for r in mine), sum(r.actual_amount for r in mine)
+                ),
+                bias=sum(r.error for r in mine) / len(mine),
+                coverage=rate(sum(1 for r in mine if r.within_interval), len(mine)),
+            )
+        )
+    return summary

@@ -1,0 +1,172 @@
+"""The SQL the reports share, written once for SQLite and PostgreSQL.
+
+The reports compile the permission-scoped item querysets of `crm.selectors` into
+subqueries (so scoping is the CRM's own) and wrap them in window functions and
+aggregates. The two databases differ in one expression only, the number of seconds
+between two timestamps (`seconds_between`); everything else — ROW_NUMBER, COUNT and LEAD
+windows, integer division for the percentile ranks, CASE ladders for calendar months —
+is the same text on both.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import QuerySet
+
+from voronka.analytics import stats
+
+HISTORY = "crm_stagehistory"
+PERCENTS = (50, 75, 90)
+
+
+def compiled(queryset: QuerySet) -> tuple[str, tuple]:
+    """Return the SQL and parameters of a queryset, for use as a subquery."""
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def item_subquery(queryset: QuerySet, *columns: str) -> tuple[str, tuple]:
+    """Return `SELECT id AS id, <columns>` of a scoped item queryset, unordered."""
+    return compiled(queryset.order_by().values("id", *columns))
+
+
+def timestamp(value: dt.datetime):
+    """Return a datetime as the database stores it (raw SQL skips Django's adaptation)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def seconds_between(earlier: str, later: str) -> str:
+    """Return an SQL expression: seconds from `earlier` to `later` (two timestamp expressions)."""
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
+    return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
+
+
+def in_list(column: str, values: Iterable[int]) -> tuple[str, list[int]]:
+    """Return `column IN (...)` and its parameters; an empty list matches nothing."""
+    values = list(values)
+    if not values:
+        return "1 = 0", []
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+
+
+def case_map(column: str, mapping: dict[int, int], default: int = 0) -> tuple[str, list[int]]:
+    """Return `CASE column WHEN k THEN v ... ELSE default END` and its parameters."""
+    if not mapping:
+        return str(int(default)), []
+    parts, params = [], []
+    for key, value in mapping.items():
+        parts.append("WHEN %s THEN %s")
+        params += [key, value]
+    return f"(CASE {column} {' '.join(parts)} ELSE {int(default)} END)", params
+
+
+def bucket_case(column: str, bounds: Sequence[dt.datetime]) -> tuple[str, list]:
+    """Return a CASE giving the index i of the range [bounds[i], bounds[i+1]) holding `column`, else -1."""
+    parts, params = [], []
+    for index in range(len(bounds) - 1):
+        parts.append(f"WHEN {column} >= %s AND {column} < %s THEN {index}")
+        params += [timestamp(bounds[index]), timestamp(bounds[index + 1])]
+    if not parts:
+        return "-1", []
+    return f"(CASE {' '.join(parts)} ELSE -1 END)", params
+
+
+@contextmanager
+def session() -> Iterator[None]:
+    """Run report queries in one transaction; on PostgreSQL with room to sort in memory and no JIT
+    (compiling expressions costs more than it saves on sub-second queries)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
+        yield
+
+
+def fetch(sql: str, params: Sequence) -> list[tuple]:
+    """Run a query and return its rows."""
+    with session(), connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return cursor.fetchall()
+
+
+def percentile_sql(
+    inner: str,
+    keys: Sequence[str],
+    levels: Sequence[Sequence[str]],
+    percents: Sequence[int] = PERCENTS,
+    null_counts: Sequence[str] | None = None,
+) -> str:
+    """Wrap `inner` (columns: *keys, v) into n, mean and the two ranks of each percentile per group.
+
+    Each level is a subset of `keys` to group by (an empty level is the whole set); a row
+    of the result carries every key, -1 for the keys its level does not group by. The
+    ranks are ROW_NUMBER over the group ordered by v, and integer division gives the floor
+    and ceiling of (n − 1)·p/100 on both databases, so the SQL and `stats.positions` pick
+    the same rows. `inner` is computed once (a materialised CTE) for all levels.
+    With `null_counts`, one more group of rows counts the observations whose v is NULL
+    per those keys, marked with -2 in the keys not grouped by.
+    """
+    windows = []
+    for index, level in enumerate(levels):
+        partition = f"PARTITION BY {', '.join(level)} " if level else ""
+        windows.append(
+            f"ROW_NUMBER() OVER ({partition}ORDER BY v) - 1 AS r{index}, COUNT(*) OVER ({partition.strip()}) AS n{index}"
+        )
+    selects = []
+    for index, level in enumerate(levels):
+        columns = [key if key in level else "-1" for key in keys]
+        picks = []
+        for p in percents:
+            picks.append(f"MAX(CASE WHEN r{index} = ((n{index} - 1) * {int(p)}) / 100 THEN v END)")
+            picks.append(f"MAX(CASE WHEN r{index} = ((n{index} - 1) * {int(p)} + 99) / 100 THEN v END)")
+        group_by = f" GROUP BY {', '.join(level)}" if level else ""
+        selects.append(
+            f"SELECT {', '.join([*columns, f'MAX(n{index})', 'AVG(v)', *picks])} FROM ranked{group_by}"
+        )
+    if null_counts is not None:
+        columns = [key if key in null_counts else "-2" for key in keys]
+        empty = ", ".join(["NULL"] * (1 + 2 * len(percents)))
+        group_by = f" GROUP BY {', '.join(null_counts)}" if null_counts else ""
+        selects.append(
+            f"SELECT {', '.join(columns)}, COUNT(*), {empty} FROM observations WHERE v IS NULL{group_by}"
+        )
+    return (
+        f"WITH observations AS MATERIALIZED ({inner}), "
+        f"ranked AS MATERIALIZED (SELECT {', '.join([*keys, 'v', *windows])} FROM observations WHERE v IS NOT NULL) "
+        + " UNION ALL ".join(selects)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    """How many observations, their mean, and the percentiles (seconds, or whatever was measured)."""
+
+    n: int
+    mean: float | None
+    median: float | None
+    p75: float | None
+    p90: float | None
+
+    @classmethod
+    def empty(cls) -> "Distribution":
+        return cls(0, None, None, None, None)
+
+    @classmethod
+    def from_row(cls, row: Sequence, percents: Sequence[int] = PERCENTS) -> "Distribution":
+        """Build from (n, mean, low₁, high₁, low₂, high₂, ...) as `percentile_sql` returns them."""
+        n = int(row[0] or 0)
+        if n == 0:
+            return cls.empty()
+        values = []
+        for index, percent in enumerate(percents):
+            low, high = row[2 + 2 * index], row[3 + 2 * index]
+            _lo, _hi, fraction = stats.positions(n, percent)
+            values.append(stats.interpolate(float(low), float(high), fraction))
+        return cls(n, float(row[1]), *values)
+
+    def as_dict(self) -> dict:
+        return {"n": self.n, "mean": self.mean, "median": self.median, "p75": self.p75, "p90": self.p90}

@@ -1,0 +1,135 @@
+"""Property: on random histories the SQL reports equal a plain-Python computation of the same definitions."""
+
+import datetime as dt
+import math
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase
+
+from voronka.accounts.services import create_user
+from voronka.analytics.filters import parse_filter
+from voronka.analytics.selectors.funnel import funnel
+from voronka.analytics.selectors.time_in_stage import time_in_stage
+from voronka.crm.models import Deal, StageHistory
+from voronka.crm.selectors.pipelines import default_deal_pipeline
+
+BASE = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+items = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=60 * 24 * 50),  # creation, minutes after BASE
+        st.lists(st.tuples(st.integers(0, 7), st.integers(1, 60 * 24 * 6)), min_size=1, max_size=6),
+        st.integers(min_value=1, max_value=900),  # amount
+    ),
+    min_size=1,
+    max_size=14,
+)
+
+
+def reference_percentile(values, percent):
+    ordered = sorted(values)
+    h = (len(ordered) - 1) * percent / 100
+    low, high = math.floor(h), math.ceil(h)
+    return ordered[low] + (h - low) * (ordered[high] - ordered[low])
+
+
+class RandomHistories(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.user = create_user(username="boss", role="administrator", is_superuser=True)
+        cls.pipeline = default_deal_pipeline()
+        stages = list(cls.pipeline.stages.order_by("sort", "pk"))
+        cls.stages = stages
+        path = [s for s in stages if s.semantics == "open"] + [s for s in stages if s.semantics == "won"]
+        cls.rank = {s.pk: i for i, s in enumerate(path, start=1)}
+        cls.path = path
+
+    def build(self, drawn):
+        made = []
+        for created_minutes, walk, amount in drawn:
+            at = BASE + dt.timedelta(minutes=created_minutes)
+            entries = []
+            for index, (stage_index, gap) in enumerate(walk):
+                entries.append((self.stages[stage_index], at))
+                if index + 1 < len(walk):
+                    at += dt.timedelta(minutes=gap)
+            last = entries[-1][0]
+            deal = Deal.objects.create(
+                title="x",
+                pipeline=self.pipeline,
+                stage=last,
+                amount=Decimal(amount),
+                currency="RUB",
+                assigned_to=self.user,
+                created_at=entries[0][1],
+                is_closed=last.semantics != "open",
+            )
+            previous = None
+            for stage, moment in entries:
+                StageHistory.objects.create(
+                    deal=deal, pipeline=self.pipeline, from_stage=previous, to_stage=stage, moved_at=moment
+                )
+                previous = stage
+            made.append((deal, entries, Decimal(amount)))
+        return made
+
+    def report_filter(self):
+        return parse_filter(
+            {"pipeline": self.pipeline.pk, "date_from": "2025-01-11", "date_to": "2025-02-09"},
+            now=BASE + dt.timedelta(days=120),
+        )
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(drawn=items)
+    def test_funnel_equals_a_python_count(self, drawn):
+        made = self.build(drawn)
+        report_filter = self.report_filter()
+        start, end = report_filter.start, report_filter.end
+
+        cohort = [(entries, amount) for _d, entries, amount in made if start <= entries[0][1] < end]
+        reached = [max(self.rank.get(s.pk, 0) for s, _at in entries) for entries, _a in cohort]
+        ended_lost = [entries[-1][0].semantics == "lost" for entries, _a in cohort]
+        result = funnel(self.user, report_filter)
+
+        assert result.items == len(cohort)
+        for rank, row in enumerate(result.stages, start=1):
+            assert row.reached == sum(1 for r in reached if r >= rank)
+            assert row.amount == sum(
+                (a for (_e, a), r in zip(cohort, reached, strict=True) if r >= rank), Decimal(0)
+            )
+            if row.semantics == "open":
+                here = [lost for r, lost in zip(reached, ended_lost, strict=True) if r == rank]
+                assert row.lost_here == sum(here)
+                assert row.open_here == len(here) - sum(here)
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(drawn=items)
+    def test_time_in_stage_equals_a_python_computation(self, drawn):
+        made = self.build(drawn)
+        report_filter = self.report_filter()
+        start, end = report_filter.start, report_filter.end
+
+        dwell: dict[int, list[float]] = {}
+        still: dict[int, int] = {}
+        for _deal, entries, _amount in made:
+            for index, (stage, moment) in enumerate(entries):
+                if stage.semantics != "open" or not start <= moment < end:
+                    continue
+                if index + 1 < len(entries):
+                    dwell.setdefault(stage.pk, []).append((entries[index + 1][1] - moment).total_seconds())
+                else:
+                    still[stage.pk] = still.get(stage.pk, 0) + 1
+        result = time_in_stage(self.user, report_filter)
+
+        for row in result.stages:
+            values = dwell.get(row.stage_id, [])
+            assert row.dwell.n == len(values)
+            assert row.still_in_stage == still.get(row.stage_id, 0)
+            if values:
+                assert row.dwell.median == reference_percentile(values, 50) or math.isclose(
+                    row.dwell.median, reference_percentile(values, 50), abs_tol=1e-3
+                )
+                assert math.isclose(row.dwell.p75, reference_percentile(values, 75), abs_tol=1e-3)
+                assert math.isclose(row.dwell.p90, reference_percentile(values, 90), abs_tol=1e-3)
+                assert math.isclose(row.dwell.mean, sum(values) / len(values), abs_tol=1e-3)
