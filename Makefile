@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run serve test lint format messages bench clean chromium
+.PHONY: install vendor run serve test lint format messages bench clean chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,16 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -c "import voronka, django, django_tasks_db, phonenumbers" || (echo "installation failed" >&2; exit 1)
 	@touch $(STAMP)
 
-install: $(STAMP)
+## Front-end libraries from npm (package-lock.json), copied into the web app's static/vendor/ (no CDN).
+VENDOR := src/voronka/web/static/vendor/.installed
+$(VENDOR): package-lock.json scripts/vendor.mjs
+	npm ci --no-audit --no-fund --silent
+	node scripts/vendor.mjs
+	@touch $(VENDOR)
+
+vendor: $(VENDOR)
+
+install: $(STAMP) $(VENDOR)
 
 ## make run: install, migrate, load the demo data once, create the admin user, serve on http://$(HOST):$(PORT)
 run: install
@@ -50,13 +59,13 @@ chromium:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 messages: install
-	cd src/voronka && for app in accounts crm activities cli; do \
+	cd src/voronka && for app in accounts crm activities web cli; do \
 		(cd $$app && ../../../$(BIN)/voronka makemessages -l ru --no-obsolete -v 0 || exit 1); done
-	cd src/voronka && for app in accounts crm activities cli; do \
+	cd src/voronka && for app in accounts crm activities web cli; do \
 		(cd $$app && ../../../$(BIN)/voronka compilemessages -v 0 || exit 1); done
 
 bench: install
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) var/test-* .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules src/voronka/web/static/vendor var/test-* .pytest_cache .ruff_cache

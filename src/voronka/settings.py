@@ -57,11 +57,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "template_partials",
+    "django_htmx",
     "django_tasks",
     "django_tasks_db",
     "voronka.accounts",
     "voronka.crm",
     "voronka.activities",
+    "voronka.web",
     "voronka.cli",
 ]
 
@@ -74,6 +76,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "voronka.web.middleware.UserLanguageMiddleware",
+    "voronka.web.middleware.DomainErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -1,0 +1,144 @@
+"""Kanban boards of leads and of each deal pipeline.
+
+A board is one grouped query for the column totals and one keyset page of 20 cards per
+column; more cards load when the end of a column scrolls into view.
+"""
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from voronka.accounts.models import Action
+from voronka.crm.selectors.boards import column_page, column_totals
+from voronka.crm.selectors.items import visible
+from voronka.crm.selectors.lists import apply_filter
+from voronka.crm.selectors.pipelines import (
+    deal_pipelines,
+    default_deal_pipeline,
+    get_pipeline,
+    get_stage,
+    lead_pipeline,
+    stages,
+)
+from voronka.crm.services.deals import create_deal
+from voronka.crm.services.leads import create_lead
+from voronka.lib.errors import Invalid
+from voronka.web.cards import with_card_extras
+from voronka.web.forms.filters import FilterForm
+from voronka.web.templatetags.web import money
+from voronka.web.views.common import SEGMENTS, kind_of
+
+PAGE = 20
+
+
+@login_required
+def home(request):
+    """The start page: the deal board."""
+    return redirect("web:deal-board")
+
+
+def board_items(request, kind: str, pipeline):
+    """Return the scoped, filtered items of a board and the filter form."""
+    form = FilterForm(request.GET or None, kind=kind, pipeline=pipeline)
+    queryset = apply_filter(visible(request.user, kind), kind, form.spec())
+    return form, queryset
+
+
+def _render_board(request, kind: str, pipeline):
+    form, queryset = board_items(request, kind, pipeline)
+    columns = stages(pipeline)
+    totals = column_totals(queryset, kind, columns)
+    cards = with_card_extras(queryset, kind)
+    board = [
+        {
+            "stage": stage,
+            "total": totals[stage.pk],
+            "page": column_page(cards, kind, stage, limit=PAGE),
+        }
+        for stage in columns
+    ]
+    context = {
+        "kind": kind,
+        "segment": SEGMENTS[kind],
+        "pipeline": pipeline,
+        "pipelines": list(deal_pipelines()) if kind == "deal" else [],
+        "columns": board,
+        "form": form,
+        "query": request.GET.urlencode(),
+        "can_create": True,
+    }
+    return render(request, "web/boards/board.html", context)
+
+
+@login_required
+def lead_board(request):
+    """The board of lead statuses."""
+    return _render_board(request, "lead", lead_pipeline())
+
+
+@login_required
+def deal_board(request, pipeline_id: int | None = None):
+    """The board of one deal pipeline (the default one unless given)."""
+    pipeline = default_deal_pipeline() if pipeline_id is None else get_pipeline(pipeline_id, kind="deal")
+    return _render_board(request, "deal", pipeline)
+
+
+@login_required
+def column(request, kind: str, stage_id: int):
+    """The next page of cards of one column (requested when the column's end scrolls into view)."""
+    kind = kind_of(kind)
+    stage = get_stage(stage_id)
+    _form, queryset = board_items(request, kind, stage.pipeline)
+    page = column_page(
+        with_card_extras(queryset, kind), kind, stage, cursor=request.GET.get("cursor"), limit=PAGE
+    )
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {
+        "kind": kind,
+        "segment": SEGMENTS[kind],
+        "stage": stage,
+        "page": page,
+        "query": query.urlencode(),
+    }
+    return render(request, "web/boards/board.html#column-cards", context)
+
+
+def stage_stats(request, kind: str, stage) -> dict:
+    """Return the refreshed head of a column, for the page script after a move or an add."""
+    _form, queryset = board_items(request, kind, stage.pipeline)
+    total = column_totals(queryset, kind, [stage])[stage.pk]
+    return {"stage": stage.pk, "count": total.count, "sum": money(total.amount, "")}
+
+
+@login_required
+@require_POST
+def quick_add(request, kind: str, stage_id: int):
+    """Add a card at the top of the first column: a title and an amount."""
+    kind = kind_of(kind)
+    stage = get_stage(stage_id)
+    values = {"title": request.POST.get("title", "").strip(), "amount": request.POST.get("amount", "")}
+    if not values["title"]:
+        raise Invalid("item.title_required", _("Give it a title."))
+    if kind == "lead":
+        item = create_lead(actor=request.user, status=stage, **values)
+    elif kind == "deal":
+        item = create_deal(actor=request.user, pipeline=stage.pipeline, stage=stage, **values)
+    else:
+        raise Invalid("board.kind", _("Only leads and deals have boards."))
+    item = visible(request.user, kind, Action.READ).filter(pk=item.pk).first()
+    response = render(
+        request, "web/boards/board.html#card", {"item": item, "kind": kind, "segment": SEGMENTS[kind]}
+    )
+    if item is None:
+        response.content = b""
+    response["HX-Trigger"] = json.dumps(
+        {
+            "card-added": stage_stats(request, kind, stage),
+            "toast": {"level": "success", "message": _("Added.")},
+        }
+    )
+    return response
