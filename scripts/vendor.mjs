@@ -11,6 +11,8 @@ const files = {
   "htmx.org/dist/htmx.min.js": "htmx.min.js",
   "sortablejs/Sortable.min.js": "Sortable.min.js",
   "chart.js/dist/chart.umd.min.js": "chart.umd.min.js",
+  // The minified file names its source map; collectstatic's manifest storage insists it exists.
+  "chart.js/dist/chart.umd.min.js.map": "chart.umd.min.js.map",
 };
 
 mkdirSync(target, { recursive: true });

@@ -151,7 +151,7 @@ def update_user(
     last_name: str | None = None,
     email: str | None = None,
     position: str | None = None,
-    department: Department | None | bool = False,
+    department: Department | bool | None = False,
     is_active: bool | None = None,
 ) -> User:
     """Change a user's name, contacts, department or whether they may sign in."""

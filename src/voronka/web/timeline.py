@@ -6,7 +6,7 @@ from voronka.crm.models import Stage, TimelineEntry
 
 Kind = TimelineEntry.Kind
 ICONS = {
-    Kind.CREATED: "＋",
+    Kind.CREATED: "+",
     Kind.COMMENT: "✎",
     Kind.FIELDS_CHANGED: "≡",
     Kind.STAGE_CHANGED: "→",
@@ -19,7 +19,7 @@ ICONS = {
     Kind.ACTIVITY: "◷",
     Kind.MESSAGE: "✉",
     Kind.CALL: "☎",
-    Kind.CHAT: "💬",
+    Kind.CHAT: "…",
     Kind.ROBOT: "⚙",
     Kind.IMPORT: "⇪",
 }
@@ -53,8 +53,7 @@ def _text(entry: TimelineEntry, titles: dict[int, str], field_names: dict[str, s
         names = [str(field_names.get(name, name)) for name in (data.get("changes") or {})]
         return ", ".join(names)
     if entry.kind == Kind.MERGED:
-        added = ", ".join(item.get("value", "") for item in data.get("added", []))
-        return added
+        return ", ".join(item.get("value", "") for item in data.get("added", []))
     if entry.kind == Kind.CREATED_FROM_LEAD:
         return data.get("lead_title", "")
     return entry.text

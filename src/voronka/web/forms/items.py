@@ -38,6 +38,7 @@ FIELDS = {
 }  # fmt: skip
 WITH_COMMUNICATIONS = ("lead", "contact", "company")
 WIDE = {"title", "address", "comments", "company_title"}
+HEAD = {"title", "last_name", "first_name", "second_name", "position", "company_title"}
 
 
 def _base_fields(kind: str) -> dict[str, forms.Field]:

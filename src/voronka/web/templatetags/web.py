@@ -62,3 +62,9 @@ def get_item(mapping, key):
 def get_attr(obj, name: str):
     """Return obj.<name> (for columns chosen at run time)."""
     return getattr(obj, name, None)
+
+
+@register.filter
+def stage_of(item):
+    """Return a lead's status or a deal's stage."""
+    return getattr(item, "status", None) if item.kind == "lead" else getattr(item, "stage", None)

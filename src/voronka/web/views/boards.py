@@ -6,6 +6,7 @@ column; more cards load when the end of a column scrolls into view.
 
 import json
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -68,7 +69,7 @@ def _render_board(request, kind: str, pipeline):
         "columns": board,
         "form": form,
         "query": request.GET.urlencode(),
-        "can_create": True,
+        "currency": settings.DEFAULT_CURRENCY,
     }
     return render(request, "web/boards/board.html", context)
 
@@ -111,7 +112,7 @@ def stage_stats(request, kind: str, stage) -> dict:
     """Return the refreshed head of a column, for the page script after a move or an add."""
     _form, queryset = board_items(request, kind, stage.pipeline)
     total = column_totals(queryset, kind, [stage])[stage.pk]
-    return {"stage": stage.pk, "count": total.count, "sum": money(total.amount, "")}
+    return {"stage": stage.pk, "count": total.count, "sum": money(total.amount, settings.DEFAULT_CURRENCY)}
 
 
 @login_required

@@ -39,6 +39,10 @@ UPDATE = {
 POLICIES = {DuplicatePolicy.REFUSE, DuplicatePolicy.CREATE, DuplicatePolicy.MERGE, DuplicatePolicy.ATTACH}
 
 
+def kind_has_comms(item) -> bool:
+    return item.kind.value in WITH_COMMUNICATIONS
+
+
 def _communications(request, item=None) -> dict:
     """Return the phones and e-mails to show in the form (posted, or the item's)."""
     if request.method == "POST":
@@ -46,7 +50,7 @@ def _communications(request, item=None) -> dict:
             "phones": communications_from(request.POST, "phone", PHONE_LABELS),
             "emails": communications_from(request.POST, "email", EMAIL_LABELS),
         }
-    rows = list(item.communications.all()) if item is not None else []
+    rows = list(item.communications.all()) if item is not None and kind_has_comms(item) else []
     return {
         "phones": [{"value": c.value, "label": c.label} for c in rows if c.kind == "phone"],
         "emails": [{"value": c.value, "label": c.label} for c in rows if c.kind == "email"],
@@ -94,7 +98,7 @@ def create(request, kind: str):
     """The form of a new item; a possible duplicate is shown with the choices of what to do."""
     kind = kind_of(kind)
     if request.method != "POST":
-        initial = {"pipeline": request.GET.get("pipeline", "")}
+        initial = {"pipeline": request.GET.get("pipeline", ""), "assigned_to": str(request.user.pk)}
         for name in ("contact", "company"):
             if request.GET.get(name):
                 initial[name] = request.GET[name]

@@ -127,11 +127,10 @@ def pipeline(request, pipeline_id: int):
                 ),
                 _("Stage added."),
             )
-        elif action == "delete":
-            if _attempt(
-                request, lambda: pipeline_services.delete_pipeline(current, actor=request.user), _("Deleted.")
-            ):
-                return redirect("web:settings-pipelines")
+        elif action == "delete" and _attempt(
+            request, lambda: pipeline_services.delete_pipeline(current, actor=request.user), _("Deleted.")
+        ):
+            return redirect("web:settings-pipelines")
         return redirect("web:settings-pipeline", current.pk)
     stages = pipeline_stages(current)
     counts = stage_item_counts(current)
