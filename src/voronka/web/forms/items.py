@@ -137,6 +137,15 @@ class ItemForm(forms.Form):
         ]
 
     @property
+    def head_fields(self):
+        """Who or what it is: shown above the phones and e-mails."""
+        return [field for field in self.plain_fields if field.name in HEAD]
+
+    @property
+    def rest_fields(self):
+        return [field for field in self.plain_fields if field.name not in HEAD]
+
+    @property
     def custom_bound_fields(self):
         return [self[name] for name in self.fields if name.startswith("custom__")]
 

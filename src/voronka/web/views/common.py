@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from voronka.lib.errors import DomainError
@@ -26,8 +27,9 @@ def apply_errors(form, error: DomainError) -> None:
     """Put a domain error on a form: `details` keys that name fields go next to them."""
     placed = False
     for key, message in (error.details or {}).items():
-        if not isinstance(message, str):
+        if not isinstance(message, str | Promise):
             continue
+        message = str(message)
         name = key.replace("custom.", "custom__", 1) if key.startswith("custom.") else key.split(".")[0]
         if name in form.fields:
             form.add_error(name, message)
