@@ -8,9 +8,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _sign_in(client, username, password, address="10.0.0.1"):
-    return client.post(
-        "/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address
-    )
+    return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
 def test_pages_ask_to_sign_in_first(db):

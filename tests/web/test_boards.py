@@ -74,7 +74,9 @@ def test_drop_on_the_next_stage_moves_the_card_and_writes_history(manager_client
     assert StageHistory.objects.filter(lead=lead, to_stage=target).exists()
 
 
-def test_a_backward_drop_is_refused_with_the_reason_and_changes_nothing(manager_client, manager, lead, lead_statuses):
+def test_a_backward_drop_is_refused_with_the_reason_and_changes_nothing(
+    manager_client, manager, lead, lead_statuses
+):
     # given
     move(lead, to=_stage(lead_statuses, "PROCESSED"), actor=manager)
     # when
@@ -98,20 +100,26 @@ def test_a_drop_on_a_lost_stage_asks_for_the_loss_reason(manager_client, deal, g
 
 
 def test_a_drop_of_a_lead_on_converted_sends_to_the_conversion_wizard(manager_client, lead, lead_statuses):
-    response = manager_client.post(f"/leads/{lead.pk}/move/", {"stage": _stage(lead_statuses, "CONVERTED").pk})
+    response = manager_client.post(
+        f"/leads/{lead.pk}/move/", {"stage": _stage(lead_statuses, "CONVERTED").pk}
+    )
     assert json.loads(response["HX-Trigger"])["card-refused"]["redirect"] == f"/leads/{lead.pk}/convert/"
 
 
 def test_quick_add_puts_a_card_in_the_first_column(manager_client, general_pipeline):
     first = _stage(general_pipeline, "NEW")
-    response = manager_client.post(f"/deals/board/quick-add/{first.pk}/", {"title": "Quick one", "amount": "10"})
+    response = manager_client.post(
+        f"/deals/board/quick-add/{first.pk}/", {"title": "Quick one", "amount": "10"}
+    )
     assert "Quick one" in response.content.decode()
     assert json.loads(response["HX-Trigger"])["card-added"]["count"] == 1
 
 
 def test_quick_add_without_a_title_is_refused_with_a_toast(manager_client, general_pipeline):
     first = _stage(general_pipeline, "NEW")
-    response = manager_client.post(f"/deals/board/quick-add/{first.pk}/", {"title": ""}, HTTP_HX_REQUEST="true")
+    response = manager_client.post(
+        f"/deals/board/quick-add/{first.pk}/", {"title": ""}, HTTP_HX_REQUEST="true"
+    )
     assert json.loads(response["HX-Trigger"])["toast"]["level"] == "error"
     assert response["HX-Reswap"] == "none"
 

@@ -43,7 +43,9 @@ def test_a_duplicate_is_shown_with_the_choices_and_nothing_is_created(manager_cl
 
 
 def test_create_anyway_and_merge(manager_client, lead):
-    manager_client.post("/leads/new/", {"title": "Again", "phone": ["+74951096375"], "on_duplicate": "create"})
+    manager_client.post(
+        "/leads/new/", {"title": "Again", "phone": ["+74951096375"], "on_duplicate": "create"}
+    )
     assert Lead.objects.filter(title="Again").exists()
     manager_client.post(
         "/leads/new/",
@@ -68,7 +70,9 @@ def test_a_bad_phone_is_shown_next_to_the_phones(manager_client):
 
 def test_edit_in_place_with_a_custom_field(manager_client, admin, lead):
     # given
-    field = create_field(entity="lead", name="Industry", type="enum", options=["Retail", "Dairy"], actor=admin)
+    field = create_field(
+        entity="lead", name="Industry", type="enum", options=["Retail", "Dairy"], actor=admin
+    )
     option = next(o["id"] for o in field.options if o["value"] == "Dairy")
     # when
     form = manager_client.get(f"/leads/{lead.pk}/edit/", HTTP_HX_REQUEST="true")
@@ -97,7 +101,9 @@ def test_an_empty_title_is_refused_on_the_field(manager_client, lead):
 
 
 def test_comment_goes_to_the_timeline(manager_client, lead):
-    response = manager_client.post(f"/leads/{lead.pk}/comment/", {"text": "Called, call back"}, HTTP_HX_REQUEST="true")
+    response = manager_client.post(
+        f"/leads/{lead.pk}/comment/", {"text": "Called, call back"}, HTTP_HX_REQUEST="true"
+    )
     assert "Called, call back" in response.content.decode()
     assert TimelineEntry.objects.filter(lead=lead, kind="comment").count() == 1
 
@@ -105,7 +111,12 @@ def test_comment_goes_to_the_timeline(manager_client, lead):
 def test_product_rows_set_the_amount(manager_client, lead):
     manager_client.post(
         f"/leads/{lead.pk}/products/",
-        {"row_name": ["Pump", "Valve"], "row_price": ["1000", "250"], "row_quantity": ["2", "1"], "row_discount": ["0", "0"]},
+        {
+            "row_name": ["Pump", "Valve"],
+            "row_price": ["1000", "250"],
+            "row_quantity": ["2", "1"],
+            "row_discount": ["0", "0"],
+        },
     )
     lead.refresh_from_db()
     assert str(lead.amount) == "2250.00"
@@ -117,7 +128,9 @@ def test_card_of_a_deal_links_its_contact_and_company(manager_client, manager, g
 
     company = create_company(actor=manager, title="Dairy LLC")
     contact = create_contact(actor=manager, first_name="Olga", company=company)
-    deal = create_deal(actor=manager, title="Tank", pipeline=general_pipeline, contact=contact, company=company)
+    deal = create_deal(
+        actor=manager, title="Tank", pipeline=general_pipeline, contact=contact, company=company
+    )
     page = manager_client.get(f"/deals/{deal.pk}/").content.decode()
     assert f"/contacts/{contact.pk}/" in page and f"/companies/{company.pk}/" in page
     contact_page = manager_client.get(f"/contacts/{contact.pk}/").content.decode()
@@ -126,7 +139,13 @@ def test_card_of_a_deal_links_its_contact_and_company(manager_client, manager, g
 
 def test_convert_a_lead_into_deal_contact_and_company(manager_client, manager, general_pipeline):
     # given
-    lead = create_lead(actor=manager, first_name="Ivan", last_name="Orlov", company_title="Orlov Farm", phones=["+79031234567"])
+    lead = create_lead(
+        actor=manager,
+        first_name="Ivan",
+        last_name="Orlov",
+        company_title="Orlov Farm",
+        phones=["+79031234567"],
+    )
     # when
     wizard = manager_client.get(f"/leads/{lead.pk}/convert/")
     response = manager_client.post(
@@ -149,7 +168,9 @@ def test_conversion_offers_an_existing_contact_with_the_same_phone(manager_clien
     lead = create_lead(actor=manager, title="Repeat", phones=["+79031234567"], on_duplicate="create")
     page = manager_client.get(f"/leads/{lead.pk}/convert/")
     assert page.context["defaults"]["contact"] == f"existing:{known.pk}"
-    manager_client.post(f"/leads/{lead.pk}/convert/", {"with_deal": "1", "contact": f"existing:{known.pk}", "company": "none"})
+    manager_client.post(
+        f"/leads/{lead.pk}/convert/", {"with_deal": "1", "contact": f"existing:{known.pk}", "company": "none"}
+    )
     assert Deal.objects.get(lead=lead).contact == known
     assert Contact.objects.count() == 1
 
