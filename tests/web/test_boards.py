@@ -1,7 +1,10 @@
+import datetime as dt
 import json
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
+from freezegun import freeze_time
 
 from voronka.crm.models import StageHistory
 from voronka.crm.services.deals import create_deal
@@ -142,3 +145,20 @@ def test_a_lead_board_lists_the_lead_statuses(manager_client, lead):
 def test_lead_created_counts_in_the_first_column(manager_client, manager):
     create_lead(actor=manager, title="One")
     assert manager_client.get("/leads/").context["columns"][0]["total"].count == 1
+
+
+def test_cards_show_the_next_activity_and_an_overdue_badge(manager_client, manager, deal):
+    # given
+    from voronka.activities.services.activities import create_activity
+
+    soon = timezone.now() + dt.timedelta(hours=1)
+    create_activity(deal, kind="call", actor=manager, deadline=soon, subject="Call about the valves")
+    # when
+    on_time = manager_client.get("/deals/").content.decode()
+    with freeze_time(soon + dt.timedelta(hours=2)):
+        late = manager_client.get("/deals/").content.decode()
+    # then
+    assert "Call about the valves" in on_time and "Overdue" not in on_time
+    assert "Overdue" in late
+    card = manager_client.get(f"/deals/{deal.pk}/").content.decode()
+    assert "Call about the valves" in card

@@ -189,6 +189,6 @@ def test_card_query_count_is_fixed(manager_client, lead, django_assert_num_queri
     for i in range(5):
         manager_client.post(f"/leads/{lead.pk}/comment/", {"text": f"c{i}"})
     # session, user, role, the lead, rights, departments, users, custom fields, timeline, stages,
-    # communications, product rows, deals of the lead
-    with django_assert_num_queries(13):
+    # open activities, communications, product rows, deals of the lead
+    with django_assert_num_queries(14):
         manager_client.get(f"/leads/{lead.pk}/")

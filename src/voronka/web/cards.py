@@ -1,21 +1,14 @@
-"""What a board card shows beyond the item's own columns.
+"""What a board card shows beyond the item's own columns: the next activity and the overdue badge.
 
-The next activity and the overdue badge come from the activities app when it is installed:
-`annotate_next_activity` (voronka.activities.selectors) adds `next_activity_at`,
-`next_activity_title` and `is_overdue` to a queryset of leads or deals. Until then the
-slot on the card renders nothing.
+`voronka.activities.selectors.annotate_next_activity` adds them to the page's own query
+(correlated subqueries evaluated for the 20 cards of a page only), so a card costs no query.
 """
-
-from importlib import import_module
 
 from django.db.models import QuerySet
 
+from voronka.activities.selectors import annotate_next_activity
+
 
 def with_card_extras(queryset: QuerySet, kind: str) -> QuerySet:
-    """Return `queryset` annotated with what the cards show (the next activity, when available)."""
-    try:
-        selectors = import_module("voronka.activities.selectors")
-    except ModuleNotFoundError:
-        return queryset
-    annotate = getattr(selectors, "annotate_next_activity", None)
-    return annotate(queryset, kind) if annotate else queryset
+    """Return `queryset` annotated with what the cards show."""
+    return annotate_next_activity(queryset, kind)

@@ -27,6 +27,7 @@ MAIN = [
     NavItem(_("Deals"), "web:deal-board", "/deals/"),
     NavItem(_("Contacts"), "web:contact-list", "/contacts/"),
     NavItem(_("Companies"), "web:company-list", "/companies/"),
+    NavItem(_("Activities"), "activities:mine", "/activities/"),
 ]
 SECONDARY = [
     NavItem(_("Recycle bin"), "web:recycle-bin", "/recycle-bin/"),

@@ -54,6 +54,12 @@ def _text(entry: TimelineEntry, titles: dict[int, str], field_names: dict[str, s
         return ", ".join(names)
     if entry.kind == Kind.MERGED:
         return ", ".join(item.get("value", "") for item in data.get("added", []))
+    if entry.kind == Kind.ACTIVITY:
+        parts = [data.get("subject", ""), data.get("result", "")]
+        return " — ".join(part for part in parts if part) or entry.text
+    if entry.kind == Kind.MESSAGE:
+        head = f"{data.get('channel', '')} → {data.get('to', '')}".strip(" →")
+        return "\n".join(part for part in (head, data.get("subject", ""), entry.text) if part)
     if entry.kind == Kind.CREATED_FROM_LEAD:
         return data.get("lead_title", "")
     return entry.text

@@ -7,10 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from voronka.accounts.models import Action
+from voronka.activities import selectors as activity_selectors
 from voronka.accounts.rights import can
 from voronka.accounts.selectors import active_users
 from voronka.crm.models import CustomField
@@ -28,6 +30,7 @@ from voronka.web.views.common import SEGMENTS, SINGULAR, TITLES, kind_of
 # Refusals the page answers by asking for a reason and trying again.
 NEEDS_REASON = {"stage.reason_required", "stage.loss_reason_required"}
 TIMELINE_LIMIT = 50
+ACTIVITY_LIMIT = 5
 
 
 def _custom_values(item, kind: str) -> list[tuple[str, str]]:
@@ -89,6 +92,10 @@ def card_context(request, kind: str, item) -> dict:
         "can_update": can(request.user, Action.UPDATE, kind, owner_id=item.assigned_to_id),
         "can_delete": can(request.user, Action.DELETE, kind, owner_id=item.assigned_to_id),
     }
+    context["activities"] = list(
+        activity_selectors.of_item(item).filter(is_done=False).prefetch_related(None)[:ACTIVITY_LIMIT]
+    )
+    context["now"] = timezone.now()
     if kind in ("lead", "contact", "company"):
         context["communications"] = list(item.communications.all())
     if kind in ("lead", "deal"):
