@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from voronka.accounts.models import Action
-from voronka.activities import selectors as activity_selectors
 from voronka.accounts.rights import can
 from voronka.accounts.selectors import active_users
+from voronka.activities import selectors as activity_selectors
 from voronka.crm.models import CustomField
 from voronka.crm.selectors import history
 from voronka.crm.selectors.items import get_visible, visible
