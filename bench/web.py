@@ -71,6 +71,8 @@ def main() -> None:
     from voronka.accounts.models import User
     from voronka.accounts.services import create_user
     from voronka.crm.models import Deal
+    from voronka.crm.selectors.boards import column_page
+    from voronka.crm.selectors.items import visible
 
     data = ensure_deals(args.deals)
     admin = User.objects.filter(username="bench_admin").first() or create_user(
@@ -93,11 +95,11 @@ def main() -> None:
             ("board column, next page", None, 150),
             ("deal card", f"/deals/{card.pk}/", 50),
         ]
-        board = client.get("/deals/")
-        column = board.context["columns"][-1]
+        last = list(card.pipeline.stages.order_by("sort"))[-1]
+        cursor = column_page(visible(user, "deal"), "deal", last, limit=20).next_cursor
         for name, url, target in pages:
             if url is None:
-                url = f"/deals/board/column/{column['stage'].pk}/?cursor={column['page'].next_cursor}"
+                url = f"/deals/board/column/{last.pk}/?cursor={cursor}"
             if user is data.manager and name == "deal card":
                 continue  # the sample card belongs to another manager's department half the time
             median, p90 = timed(client, url, args.runs)

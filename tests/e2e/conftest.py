@@ -43,9 +43,11 @@ def crm_defaults(transactional_db):
     """The rows the data migrations make (a transactional test starts from empty tables)."""
     from voronka.accounts.roles import create_built_in_roles
     from voronka.crm.defaults import create_defaults
+    from voronka.web import totals
 
     create_built_in_roles(apps)
     create_defaults()
+    totals.forget()
 
 
 @pytest.fixture

@@ -5,6 +5,15 @@ from django.test import Client
 
 from voronka.crm.services.deals import create_deal
 from voronka.crm.services.leads import create_lead
+from voronka.web import totals
+
+
+@pytest.fixture(autouse=True)
+def fresh_board_totals():
+    """Tests roll back instead of committing, so no event clears the cached closed-column totals."""
+    totals.forget()
+    yield
+    totals.forget()
 
 
 def signed_in(user) -> Client:

@@ -41,8 +41,9 @@ def test_board_query_count_does_not_grow_with_cards(
     stages = general_pipeline.stages.count()
     # session, user, its role (navigation), rights, department tree, department users, the filter
     # form (users, departments, sources, stages, custom fields), the pipeline, the pipeline tabs,
-    # its stages, the totals (one grouped query), then one keyset page per column
-    with django_assert_num_queries(15 + stages):
+    # its stages, the totals (one grouped query for the open stages, one for the closing ones),
+    # then one keyset page per column
+    with django_assert_num_queries(16 + stages):
         response = manager_client.get("/deals/")
     assert response.status_code == 200
 
@@ -162,3 +163,33 @@ def test_cards_show_the_next_activity_and_an_overdue_badge(manager_client, manag
     assert "Overdue" in late
     card = manager_client.get(f"/deals/{deal.pk}/").content.decode()
     assert "Call about the valves" in card
+
+
+def test_closing_columns_totals_are_cached_until_an_item_changes(manager, general_pipeline, settings):
+    # given
+    from voronka.crm.selectors.items import visible
+    from voronka.web import totals
+
+    settings.BOARD_CLOSED_TOTALS_SECONDS = 60
+    stages = list(general_pipeline.stages.order_by("sort"))
+    won = general_pipeline.stages.get(code="WON")
+    first = totals.board_totals(visible(manager, "deal"), "deal", stages)
+    # when: a deal is won without any event reaching this process
+    create_deal(actor=manager, title="Won already", pipeline=general_pipeline, stage=won)
+    cached = totals.board_totals(visible(manager, "deal"), "deal", stages)
+    totals.forget(None)  # what the bus does after the commit
+    fresh = totals.board_totals(visible(manager, "deal"), "deal", stages)
+    settings.BOARD_CLOSED_TOTALS_SECONDS = 0
+    uncached = totals.board_totals(visible(manager, "deal"), "deal", stages)
+    # then
+    assert first[won.pk].count == cached[won.pk].count == 0
+    assert fresh[won.pk].count == uncached[won.pk].count == 1
+
+
+def test_item_events_clear_the_cached_totals():
+    from voronka.crm import events
+    from voronka.lib import bus
+    from voronka.web import totals
+
+    assert totals.forget in bus.subscribers(events.StageChanged)
+    assert totals.forget in bus.subscribers(events.ItemCreated)

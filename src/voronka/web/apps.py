@@ -6,3 +6,8 @@ class WebConfig(AppConfig):
     name = "voronka.web"
     label = "web"
     verbose_name = _("Web UI")
+
+    def ready(self) -> None:
+        from voronka.web import totals
+
+        totals.subscribe()

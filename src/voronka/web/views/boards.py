@@ -30,6 +30,7 @@ from voronka.lib.errors import Invalid
 from voronka.web.cards import with_card_extras
 from voronka.web.forms.filters import FilterForm
 from voronka.web.templatetags.web import money
+from voronka.web.totals import board_totals
 from voronka.web.views.common import SEGMENTS, kind_of
 
 PAGE = 20
@@ -51,7 +52,7 @@ def board_items(request, kind: str, pipeline):
 def _render_board(request, kind: str, pipeline):
     form, queryset = board_items(request, kind, pipeline)
     columns = stages(pipeline)
-    totals = column_totals(queryset, kind, columns)
+    totals = board_totals(queryset, kind, columns)
     cards = with_card_extras(queryset, kind)
     board = [
         {
