@@ -181,6 +181,13 @@ SMS_HTTP = {
     "TIMEOUT": int(os.environ.get("SMS_HTTP_TIMEOUT", "15")),
 }
 
+# --- Web UI ---------------------------------------------------------------------------------
+# Failed sign-ins for one login from one address before it is locked, and for how long.
+SIGNIN_MAX_FAILURES = int(os.environ.get("SIGNIN_MAX_FAILURES", "5"))
+SIGNIN_LOCK_MINUTES = int(os.environ.get("SIGNIN_LOCK_MINUTES", "15"))
+# How long a web process keeps the totals of a board's won / lost columns (0: count every time).
+BOARD_CLOSED_TOTALS_SECONDS = int(os.environ.get("BOARD_CLOSED_TOTALS_SECONDS", "60"))
+
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -195,3 +195,27 @@ def test_switch_to_simple_mode(page, sign_in, admin, manager, language):
     expect(page.locator(".toast-success", has_text=TEXT[language]["switched"])).to_be_visible()
     assert Deal.objects.filter(title="Open request").exists()
     assert not Lead.objects.filter(is_closed=False).exists()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_drop_on_a_lost_stage_asks_for_the_reason(page, sign_in, manager, general_pipeline, language):
+    # given
+    from voronka.crm.services.deals import create_deal
+
+    deal = create_deal(actor=manager, title="Too expensive", pipeline=general_pipeline)
+    lost = general_pipeline.stages.get(code="LOSE")
+    sign_in(manager, language)
+    page.set_viewport_size({"width": 2560, "height": 900})  # every column in view: no scrolling mid-drag
+    page.goto("/deals/")
+    # when
+    page.locator(f"#deal-{deal.pk}").drag_to(_column(page, lost))
+    dialog = page.locator("#reason-dialog")
+    expect(dialog).to_be_visible()
+    dialog.locator("textarea").fill("Price did not fit")
+    dialog.locator("button[value=ok]").click()
+    # then
+    expect(_column(page, lost).locator(f"#deal-{deal.pk}")).to_be_visible()
+    expect(page.locator(".toast-success").last).to_be_visible()
+    deal.refresh_from_db()
+    assert deal.stage == lost and deal.is_closed
+    assert StageHistory.objects.get(deal=deal, to_stage=lost).reason == "Price did not fit"

@@ -192,3 +192,17 @@ def test_card_query_count_is_fixed(manager_client, lead, django_assert_num_queri
     # open activities, communications, product rows, deals of the lead
     with django_assert_num_queries(14):
         manager_client.get(f"/leads/{lead.pk}/")
+
+
+def test_conversion_can_pick_any_existing_company_the_user_may_see(manager_client, manager):
+    from voronka.crm.services.clients import create_company
+
+    company = create_company(actor=manager, title="Northern Dairy")
+    lead = create_lead(actor=manager, title="Order", first_name="Ann")
+    found = manager_client.get("/pick/companies/", {"q": "northern"}).content.decode()
+    assert f'data-pick-id="{company.pk}"' in found
+    manager_client.post(
+        f"/leads/{lead.pk}/convert/",
+        {"with_deal": "1", "contact": "new", "company": "pick", "company_pick": company.pk},
+    )
+    assert Deal.objects.get(lead=lead).company == company

@@ -32,6 +32,8 @@ def _target(request, choice: str, kind: str):
         return None, True
     if choice.startswith("existing:"):
         return get_visible(request.user, kind, choice.removeprefix("existing:")), False
+    if choice == "pick":
+        return get_visible(request.user, kind, request.POST.get(f"{kind}_pick", "")), False
     return None, False
 
 

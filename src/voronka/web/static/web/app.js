@@ -191,6 +191,8 @@
     picker.querySelector("[data-pick-value]").value = choice.dataset.pickId;
     picker.querySelector("[data-pick-input]").value = choice.dataset.pickLabel;
     picker.querySelector("[data-pick-results]").innerHTML = "";
+    const radio = picker.closest("fieldset") && picker.closest("fieldset").querySelector("input[type=radio][value=pick]");
+    if (radio) radio.checked = true;
   });
   document.addEventListener("input", (e) => {
     if (e.target.matches("[data-pick-input]") && !e.target.value.trim()) {
