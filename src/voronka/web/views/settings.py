@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from voronka.accounts import services as accounts
@@ -17,7 +18,7 @@ from voronka.accounts.selectors import departments as all_departments
 from voronka.accounts.selectors import roles as all_roles
 from voronka.crm.models import CustomField, Stage
 from voronka.crm.selectors.boards import stage_item_counts
-from voronka.crm.selectors.pipelines import get_pipeline, get_stage
+from voronka.crm.selectors.pipelines import deal_pipelines, get_pipeline, get_stage
 from voronka.crm.selectors.pipelines import pipelines as all_pipelines
 from voronka.crm.selectors.pipelines import sources as all_sources
 from voronka.crm.selectors.pipelines import stages as pipeline_stages
@@ -26,14 +27,12 @@ from voronka.crm.services import pipelines as pipeline_services
 from voronka.lib.errors import DomainError, Forbidden, NotFound
 from voronka.web.middleware import toast_header
 
-SECTIONS = [
-    ("web:settings-pipelines", "pipelines"),
-    ("web:settings-sources", "sources"),
-    ("web:settings-fields", "fields"),
-    ("web:settings-users", "users"),
-    ("web:settings-departments", "departments"),
-    ("web:settings-roles", "roles"),
-    ("web:settings-mode", "mode"),
+# Short labels for the rights table (the full ones do not fit a cell).
+SCOPES = [
+    (Scope.NONE, _lazy("None")),
+    (Scope.OWN, _lazy("Own")),
+    (Scope.DEPARTMENT, _lazy("Department")),
+    (Scope.ALL, _lazy("All")),
 ]
 
 
@@ -388,7 +387,7 @@ def role(request, role_id: int):
         role=current,
         matrix=matrix,
         actions=Action.choices,
-        scopes=Scope.choices,
+        scopes=SCOPES,
     )
 
 
@@ -400,8 +399,11 @@ def mode(request):
         target = request.POST.get("mode", "")
         result = {}
 
+        pipeline_id = request.POST.get("pipeline")
+        pipeline = get_pipeline(pipeline_id, kind="deal") if pipeline_id else None
+
         def switch():
-            result["converted"] = modes.set_mode(target, actor=request.user)
+            result["converted"] = modes.set_mode(target, actor=request.user, pipeline=pipeline)
 
         if _attempt(request, switch):
             messages.success(
@@ -415,6 +417,8 @@ def mode(request):
         "web/settings/mode.html",
         "mode",
         current=modes.current_mode(),
+        deal_pipelines=list(deal_pipelines()),
+        simple_pipeline_id=modes.crm_settings().simple_mode_pipeline_id,
         open_leads=modes.open_lead_count(),
         modes=modes.Mode.choices,
     )
