@@ -27,7 +27,7 @@ from voronka.crm.selectors.pipelines import (
 from voronka.crm.services.deals import create_deal
 from voronka.crm.services.leads import create_lead
 from voronka.lib.errors import Invalid
-from voronka.web.cards import with_card_extras
+from voronka.web.cards import attach_card_extras
 from voronka.web.forms.filters import FilterForm
 from voronka.web.templatetags.web import money
 from voronka.web.totals import board_totals
@@ -53,15 +53,11 @@ def _render_board(request, kind: str, pipeline):
     form, queryset = board_items(request, kind, pipeline)
     columns = stages(pipeline)
     totals = board_totals(queryset, kind, columns)
-    cards = with_card_extras(queryset, kind)
     board = [
-        {
-            "stage": stage,
-            "total": totals[stage.pk],
-            "page": column_page(cards, kind, stage, limit=PAGE),
-        }
+        {"stage": stage, "total": totals[stage.pk], "page": column_page(queryset, kind, stage, limit=PAGE)}
         for stage in columns
     ]
+    attach_card_extras(request.user, kind, [item for column in board for item in column["page"].items])
     context = {
         "kind": kind,
         "segment": SEGMENTS[kind],
@@ -94,9 +90,8 @@ def column(request, kind: str, stage_id: int):
     kind = kind_of(kind)
     stage = get_stage(stage_id)
     _form, queryset = board_items(request, kind, stage.pipeline)
-    page = column_page(
-        with_card_extras(queryset, kind), kind, stage, cursor=request.GET.get("cursor"), limit=PAGE
-    )
+    page = column_page(queryset, kind, stage, cursor=request.GET.get("cursor"), limit=PAGE)
+    attach_card_extras(request.user, kind, page.items)
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
@@ -132,6 +127,7 @@ def quick_add(request, kind: str, stage_id: int):
     else:
         raise Invalid("board.kind", _("Only leads and deals have boards."))
     item = visible(request.user, kind, Action.READ).filter(pk=item.pk).first()
+    attach_card_extras(request.user, kind, [item] if item else [])
     response = render(
         request, "web/boards/board.html#card", {"item": item, "kind": kind, "segment": SEGMENTS[kind]}
     )
