@@ -11,6 +11,7 @@ from voronka.crm.models import CustomField, Stage
 from voronka.crm.selectors.lists import ItemFilter
 from voronka.crm.selectors.pipelines import deal_pipelines, lead_pipeline, sources
 
+DATE = forms.DateInput(attrs={"type": "date"})
 STATE_CHOICES = [("", _("Any")), ("open", _("In progress")), ("won", _("Won")), ("lost", _("Lost"))]
 
 
@@ -35,10 +36,10 @@ class FilterForm(forms.Form):
     responsible = forms.TypedMultipleChoiceField(label=_("Responsible"), required=False, coerce=int)
     department = forms.TypedMultipleChoiceField(label=_("Department"), required=False, coerce=int)
     source = forms.TypedMultipleChoiceField(label=_("Source"), required=False, coerce=int)
-    created_from = forms.DateField(label=_("Created from"), required=False)
-    created_to = forms.DateField(label=_("Created to"), required=False)
-    closed_from = forms.DateField(label=_("Closed from"), required=False)
-    closed_to = forms.DateField(label=_("Closed to"), required=False)
+    created_from = forms.DateField(widget=DATE, label=_("Created from"), required=False)
+    created_to = forms.DateField(widget=DATE, label=_("Created to"), required=False)
+    closed_from = forms.DateField(widget=DATE, label=_("Closed from"), required=False)
+    closed_to = forms.DateField(widget=DATE, label=_("Closed to"), required=False)
     amount_min = forms.DecimalField(label=_("Amount from"), required=False, decimal_places=2)
     amount_max = forms.DecimalField(label=_("Amount to"), required=False, decimal_places=2)
 
@@ -128,7 +129,7 @@ def _custom_filter_field(field: CustomField) -> forms.Field:
         choices = [("", _("Any")), ("1", _("Yes")), ("0", _("No"))]
         return forms.ChoiceField(label=field.name, required=False, choices=choices)
     if field.type == CustomField.Type.DATE:
-        return forms.DateField(label=field.name, required=False)
+        return forms.DateField(label=field.name, required=False, widget=DATE)
     return forms.CharField(label=field.name, required=False)
 
 

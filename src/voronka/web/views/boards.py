@@ -31,7 +31,7 @@ from voronka.web.cards import attach_card_extras
 from voronka.web.forms.filters import FilterForm
 from voronka.web.templatetags.web import money
 from voronka.web.totals import board_totals
-from voronka.web.views.common import SEGMENTS, kind_of
+from voronka.web.views.common import NEW, SEGMENTS, kind_of
 
 PAGE = 20
 
@@ -67,6 +67,7 @@ def _render_board(request, kind: str, pipeline):
         "form": form,
         "query": request.GET.urlencode(),
         "currency": settings.DEFAULT_CURRENCY,
+        "new_label": NEW[kind],
     }
     return render(request, "web/boards/board.html", context)
 
