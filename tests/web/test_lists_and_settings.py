@@ -85,6 +85,7 @@ def test_create_a_pipeline_with_six_stages_and_reorder_two(admin_client):
     assert response["Location"] == f"/settings/pipelines/{pipeline.pk}/"
     assert [s.name for s in pipeline.stages.order_by("sort")][:2] == ["Demo", "Qualified"]
     assert len(stages) == 6
+    assert len({s.color for s in stages[:4]}) == 4 and stages[4].color == "#7BD500"  # a funnel's colours
     assert '"success"' in reordered["HX-Trigger"]
 
 
