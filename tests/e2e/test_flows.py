@@ -219,3 +219,30 @@ def test_a_drop_on_a_lost_stage_asks_for_the_reason(page, sign_in, manager, gene
     deal.refresh_from_db()
     assert deal.stage == lost and deal.is_closed
     assert StageHistory.objects.get(deal=deal, to_stage=lost).reason == "Price did not fit"
+
+
+def test_quick_add_and_edit_in_place(page, sign_in, manager, general_pipeline):
+    # given
+    sign_in(manager)
+    page.goto("/deals/")
+    # when: a card is added in the first column
+    page.locator(".quick-add summary").click()
+    page.fill(".quick-add input[name=title]", "Quick valve order")
+    page.fill(".quick-add input[name=amount]", "12 500")
+    page.locator(".quick-add button").click()
+    # then
+    first = general_pipeline.stages.get(code="NEW")
+    card = _column(page, first).locator(".card", has_text="Quick valve order")
+    expect(card).to_be_visible()
+    expect(page.locator(f'.column[data-stage-id="{first.pk}"] [data-count]')).to_have_text("1")
+    deal = Deal.objects.get(title="Quick valve order")
+    assert str(deal.amount) == "12500.00"
+    # when: its fields are edited in place on the card
+    card.locator(".card-title").click()
+    page.locator("#fields a[hx-get]").click()
+    page.fill("#item-form input[name=title]", "Quick valve order, 2 pcs")
+    page.locator("#item-form button[value=refuse]").click()
+    # then
+    expect(page.locator("h1")).to_have_text("Quick valve order, 2 pcs")
+    deal.refresh_from_db()
+    assert deal.title == "Quick valve order, 2 pcs"
