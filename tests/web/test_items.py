@@ -189,8 +189,8 @@ def test_card_query_count_is_fixed(manager_client, lead, django_assert_num_queri
     for i in range(5):
         manager_client.post(f"/leads/{lead.pk}/comment/", {"text": f"c{i}"})
     # session, user, role, the lead, rights, departments, users, custom fields, timeline, stages,
-    # open activities, communications, product rows, deals of the lead
-    with django_assert_num_queries(14):
+    # open activities, communications, product rows, the product catalogue, deals of the lead
+    with django_assert_num_queries(15):
         manager_client.get(f"/leads/{lead.pk}/")
 
 
@@ -206,3 +206,17 @@ def test_conversion_can_pick_any_existing_company_the_user_may_see(manager_clien
         {"with_deal": "1", "contact": "new", "company": "pick", "company_pick": company.pk},
     )
     assert Deal.objects.get(lead=lead).company == company
+
+
+def test_a_product_row_named_from_the_catalogue_takes_its_price(admin_client, manager_client, lead):
+    admin_client.post(
+        "/settings/products/", {"action": "add", "name": "Pump K-80", "price": "36200", "currency": "RUB"}
+    )
+    assert "Pump K-80" in manager_client.get(f"/leads/{lead.pk}/").content.decode()  # offered while typing
+    manager_client.post(
+        f"/leads/{lead.pk}/products/",
+        {"row_name": ["Pump K-80"], "row_price": [""], "row_quantity": ["2"], "row_discount": ["0"]},
+    )
+    lead.refresh_from_db()
+    row = lead.product_rows.get()
+    assert (row.product.name, str(lead.amount)) == ("Pump K-80", "72400.00")

@@ -50,6 +50,7 @@ urlpatterns = [
     path("settings/stages/<int:stage_id>/", settings.stage, name="settings-stage"),
     path("settings/stages/<int:stage_id>/delete/", settings.delete_stage, name="settings-stage-delete"),
     path("settings/sources/", settings.sources, name="settings-sources"),
+    path("settings/products/", settings.products, name="settings-products"),
     path("settings/fields/", settings.custom_fields_page, name="settings-fields"),
     path("settings/fields/<int:field_id>/delete/", settings.delete_field, name="settings-field-delete"),
     path("settings/users/", settings.users, name="settings-users"),

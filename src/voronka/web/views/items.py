@@ -19,6 +19,7 @@ from voronka.crm.models import CustomField
 from voronka.crm.selectors import history
 from voronka.crm.selectors.items import get_visible, visible
 from voronka.crm.selectors.pipelines import get_pipeline_stage, stages
+from voronka.crm.selectors.products import catalogue
 from voronka.crm.services import products, recycle, timeline
 from voronka.crm.services import stages as stage_moves
 from voronka.lib.errors import Forbidden, Invalid, Refused
@@ -31,6 +32,7 @@ from voronka.web.views.common import SEGMENTS, SINGULAR, TITLES, kind_of
 NEEDS_REASON = {"stage.reason_required", "stage.loss_reason_required"}
 TIMELINE_LIMIT = 50
 ACTIVITY_LIMIT = 5
+CATALOGUE_LIMIT = 500  # names offered while typing a product row
 
 
 def _custom_values(item, kind: str) -> list[tuple[str, str]]:
@@ -113,6 +115,7 @@ def card_context(request, kind: str, item) -> dict:
         context["closing_stages"] = [s for s in all_stages if s.closes_items]
         context["current_stage"] = current
         context["product_rows"] = list(item.product_rows.all())
+        context["catalogue"] = list(catalogue().values_list("name", "price")[:CATALOGUE_LIMIT])
     return context
 
 
@@ -205,8 +208,16 @@ def product_rows(request, kind: str, item_id: int):
     item = get_visible(request.user, kind, item_id)
     names, prices = request.POST.getlist("row_name"), request.POST.getlist("row_price")
     quantities, discounts = request.POST.getlist("row_quantity"), request.POST.getlist("row_discount")
+    # A name picked from the catalogue brings its product (and its price when none is typed).
+    known = {p.name: p.pk for p in catalogue().filter(name__in=[n.strip() for n in names])}
     rows = [
-        {"name": name, "price": price, "quantity": quantity, "discount_rate": discount}
+        {
+            "product": known.get(name.strip()),
+            "name": name,
+            "price": price,
+            "quantity": quantity,
+            "discount_rate": discount,
+        }
         for name, price, quantity, discount in zip(names, prices, quantities, discounts, strict=False)
         if name.strip() or price.strip()
     ]

@@ -3,6 +3,7 @@ roles and their rights, the working mode. Every change is a service call; refusa
 
 from functools import wraps
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -22,9 +23,12 @@ from voronka.crm.selectors.pipelines import deal_pipelines, get_pipeline, get_st
 from voronka.crm.selectors.pipelines import pipelines as all_pipelines
 from voronka.crm.selectors.pipelines import sources as all_sources
 from voronka.crm.selectors.pipelines import stages as pipeline_stages
+from voronka.crm.selectors.products import catalogue, get_product
 from voronka.crm.services import custom_fields, modes
 from voronka.crm.services import pipelines as pipeline_services
+from voronka.crm.services import products as product_services
 from voronka.lib.errors import DomainError, Forbidden, NotFound
+from voronka.lib.money import CURRENCIES
 from voronka.web.middleware import toast_header
 
 # Short labels for the rights table (the full ones do not fit a cell).
@@ -224,6 +228,49 @@ def sources(request):
         return redirect("web:settings-sources")
     return _page(
         request, "web/settings/sources.html", "sources", sources=list(all_sources(active_only=False))
+    )
+
+
+# ---- Product catalogue ----------------------------------------------------------------------------
+@admin_only
+def products(request):
+    """The product catalogue: add, change the price, switch off, delete."""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        values = {
+            name: request.POST.get(name, "")
+            for name in ("name", "code", "price", "currency", "measure")
+            if name in request.POST
+        }
+        if action == "add":
+            _attempt(
+                request,
+                lambda: product_services.create_product(actor=request.user, **values),
+                _("Product added."),
+            )
+        else:
+            product = get_product(request.POST.get("product"))
+            if action == "delete":
+                _attempt(
+                    request,
+                    lambda: product_services.delete_product(product, actor=request.user),
+                    _("Deleted."),
+                )
+            else:
+                values["is_active"] = request.POST.get("is_active") == "1"
+                _attempt(
+                    request,
+                    lambda: product_services.update_product(product, actor=request.user, **values),
+                    _("Saved."),
+                )
+        return redirect("web:settings-products")
+    return _page(
+        request,
+        "web/settings/products.html",
+        "products",
+        products=list(catalogue(active_only=False)),
+        currencies=CURRENCIES,
+        default_currency=django_settings.DEFAULT_CURRENCY,
     )
 
 
