@@ -3,6 +3,7 @@
 from django.urls import path
 
 from voronka.web.views import auth, boards, conversion, edit, items, lists, recycle, search, settings
+from voronka.web.views.settings import catalogue, mode, people, pipelines
 
 app_name = "web"
 
@@ -44,19 +45,19 @@ urlpatterns = [
     path("recycle-bin/<int:entry_id>/purge/", recycle.purge, name="purge"),
     # Settings (administrators)
     path("settings/", settings.index, name="settings"),
-    path("settings/pipelines/", settings.pipelines, name="settings-pipelines"),
-    path("settings/pipelines/<int:pipeline_id>/", settings.pipeline, name="settings-pipeline"),
-    path("settings/pipelines/<int:pipeline_id>/reorder/", settings.reorder_stages, name="settings-reorder"),
-    path("settings/stages/<int:stage_id>/", settings.stage, name="settings-stage"),
-    path("settings/stages/<int:stage_id>/delete/", settings.delete_stage, name="settings-stage-delete"),
-    path("settings/sources/", settings.sources, name="settings-sources"),
-    path("settings/products/", settings.products, name="settings-products"),
-    path("settings/fields/", settings.custom_fields_page, name="settings-fields"),
-    path("settings/fields/<int:field_id>/delete/", settings.delete_field, name="settings-field-delete"),
-    path("settings/users/", settings.users, name="settings-users"),
-    path("settings/users/<int:user_id>/", settings.user, name="settings-user"),
-    path("settings/departments/", settings.departments, name="settings-departments"),
-    path("settings/roles/", settings.roles, name="settings-roles"),
-    path("settings/roles/<int:role_id>/", settings.role, name="settings-role"),
-    path("settings/mode/", settings.mode, name="settings-mode"),
+    path("settings/pipelines/", pipelines.pipelines, name="settings-pipelines"),
+    path("settings/pipelines/<int:pipeline_id>/", pipelines.pipeline, name="settings-pipeline"),
+    path("settings/pipelines/<int:pipeline_id>/reorder/", pipelines.reorder_stages, name="settings-reorder"),
+    path("settings/stages/<int:stage_id>/", pipelines.stage, name="settings-stage"),
+    path("settings/stages/<int:stage_id>/delete/", pipelines.delete_stage, name="settings-stage-delete"),
+    path("settings/sources/", catalogue.sources, name="settings-sources"),
+    path("settings/products/", catalogue.products, name="settings-products"),
+    path("settings/fields/", catalogue.custom_fields_page, name="settings-fields"),
+    path("settings/fields/<int:field_id>/delete/", catalogue.delete_field, name="settings-field-delete"),
+    path("settings/users/", people.users, name="settings-users"),
+    path("settings/users/<int:user_id>/", people.user, name="settings-user"),
+    path("settings/departments/", people.departments, name="settings-departments"),
+    path("settings/roles/", people.roles, name="settings-roles"),
+    path("settings/roles/<int:role_id>/", people.role, name="settings-role"),
+    path("settings/mode/", mode.mode, name="settings-mode"),
 ]
