@@ -61,6 +61,7 @@ def test_a_column_loads_twenty_cards_then_the_next_page_by_cursor(manager_client
     rest = more.content.decode()
     assert [f"Deal {i:02d}" in rest for i in range(6)] == [True] * 5 + [False]
     assert "intersect once" not in rest  # the last page has no "more" marker
+    assert f'href="/deals/{deals[0].pk}/"' in rest and f'data-move-url="/deals/{deals[0].pk}/move/"' in rest
     assert 'hx-trigger="intersect once"' in board.content.decode()
 
 
@@ -116,6 +117,7 @@ def test_quick_add_puts_a_card_in_the_first_column(manager_client, general_pipel
         f"/deals/board/quick-add/{first.pk}/", {"title": "Quick one", "amount": "10"}
     )
     assert "Quick one" in response.content.decode()
+    assert 'href="/deals/' in response.content.decode()
     assert json.loads(response["HX-Trigger"])["card-added"]["count"] == 1
 
 

@@ -25,7 +25,7 @@ from voronka.crm.services import stages as stage_moves
 from voronka.lib.errors import Forbidden, Invalid, Refused
 from voronka.web import timeline as timeline_view
 from voronka.web.cards import attach_card_extras
-from voronka.web.views.boards import stage_stats
+from voronka.web.views.boards import card_prefix, stage_stats
 from voronka.web.views.common import SEGMENTS, SINGULAR, TITLES, kind_of
 
 # Refusals the page answers by asking for a reason and trying again.
@@ -154,7 +154,7 @@ def move(request, kind: str, item_id: int):
     item = visible(request.user, kind).filter(pk=item.pk).first()
     if item is not None:
         attach_card_extras(request.user, kind, [item])
-    context = {"item": item, "kind": kind, "segment": SEGMENTS[kind]}
+    context = {"item": item, "kind": kind, "segment": SEGMENTS[kind], "card_prefix": card_prefix(kind)}
     response = render(request, "web/boards/board.html#card", context) if item else HttpResponse()
     message = _("Moved to “%(stage)s”.") % {"stage": target.title}
     response["HX-Trigger"] = json.dumps(
