@@ -220,3 +220,15 @@ def test_a_product_row_named_from_the_catalogue_takes_its_price(admin_client, ma
     lead.refresh_from_db()
     row = lead.product_rows.get()
     assert (row.product.name, str(lead.amount)) == ("Pump K-80", "72400.00")
+
+
+def test_a_deal_started_from_a_contact_card_is_linked_to_it(manager_client, manager):
+    from voronka.crm.services.clients import create_contact
+
+    contact = create_contact(actor=manager, first_name="Olga", last_name="Petrova")
+    card = manager_client.get(f"/contacts/{contact.pk}/").content.decode()
+    assert f"/deals/new/?contact={contact.pk}" in card
+    form = manager_client.get("/deals/new/", {"contact": contact.pk}).content.decode()
+    assert f'name="contact" value="{contact.pk}"' in form and "Olga Petrova" in form
+    manager_client.post("/deals/new/", {"title": "Tank", "contact": contact.pk, "currency": "RUB"})
+    assert Deal.objects.get(title="Tank").contact == contact
