@@ -120,6 +120,12 @@ def test_product_rows_set_the_amount(manager_client, lead):
     )
     lead.refresh_from_db()
     assert str(lead.amount) == "2250.00"
+    manager_client.post(
+        f"/leads/{lead.pk}/products/",
+        {"row_name": ["Pump"], "row_price": ["1000"], "row_quantity": ["2"], "row_discount": ["10"]},
+    )
+    card = manager_client.get(f"/leads/{lead.pk}/").content.decode()
+    assert 'name="row_discount" value="10"' in card and 'name="row_price" value="1000"' in card
 
 
 def test_card_of_a_deal_links_its_contact_and_company(manager_client, manager, general_pipeline):
