@@ -66,7 +66,9 @@ INSTALLED_APPS = [
     "voronka.crm",
     "voronka.activities",
     "voronka.messaging",
+    "voronka.intake",
     "voronka.web_activities",
+    "voronka.web_intake",
     "voronka.web",
     "voronka.cli",
 ]
@@ -187,6 +189,14 @@ SIGNIN_MAX_FAILURES = int(os.environ.get("SIGNIN_MAX_FAILURES", "5"))
 SIGNIN_LOCK_MINUTES = int(os.environ.get("SIGNIN_LOCK_MINUTES", "15"))
 # How long a web process keeps the totals of a board's won / lost columns (0: count every time).
 BOARD_CLOSED_TOTALS_SECONDS = int(os.environ.get("BOARD_CLOSED_TOTALS_SECONDS", "60"))
+
+# --- Intake channels (docs/intake.md) ---------------------------------------------------------
+# The Telegram Bot API base URL (a local Bot API server, or a fake one in tests).
+TELEGRAM_API_URL = os.environ.get("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
+# Behind a reverse proxy, the form rate limit counts the client from X-Forwarded-For.
+INTAKE_TRUST_X_FORWARDED_FOR = _env_bool("INTAKE_TRUST_X_FORWARDED_FOR", default=False)
+# The largest message `voronka mail-server` accepts (bytes).
+INTAKE_MAIL_MAX_SIZE = int(os.environ.get("INTAKE_MAIL_MAX_SIZE", str(25 * 1024 * 1024)))
 
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"

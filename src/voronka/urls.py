@@ -6,6 +6,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("voronka.intake.urls")),
+    path("intake/", include("voronka.web_intake.urls")),
     path("", include("voronka.web_activities.urls")),
     path("", include("voronka.web.urls")),
 ]

@@ -110,3 +110,78 @@ def test_a_request_without_contact_data_is_refused(manager):
         receive_request(InboundRequest(channel="form", message="hello"), actor=manager)
     assert error.value.code == "request.no_contact_data"
     assert not Lead.objects.exists()
+
+
+def test_the_channel_rule_is_asked_only_when_a_new_item_is_created(system, colleague):
+    asked = []
+
+    def rule():
+        asked.append(1)
+        return colleague
+
+    first = receive_request(
+        InboundRequest(channel="form", phones=["+7 903 222 11 00"], pick_responsible=rule), actor=system
+    )
+    second = receive_request(
+        InboundRequest(channel="form", phones=["+7 903 222 11 00"], pick_responsible=rule), actor=system
+    )
+    assert first.item.assigned_to == colleague
+    assert second.outcome == "added_to_lead" and len(asked) == 1
+
+
+def test_a_repeat_lead_goes_to_the_clients_responsible_unless_absent(system, colleague, head):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    create_contact(actor=colleague, first_name="Known", phones=["+7 915 000 11 22"])
+    present = receive_request(
+        InboundRequest(channel="call", phones=["+7 915 000 11 22"], pick_responsible=lambda: head),
+        actor=system,
+    )
+    assert present.outcome == "repeat_lead" and present.item.assigned_to == colleague
+
+    colleague.absent_until = timezone.localdate() + dt.timedelta(days=1)
+    colleague.save()
+    Lead.objects.all().delete()
+    absent = receive_request(
+        InboundRequest(channel="call", phones=["+7 915 000 11 22"], pick_responsible=lambda: head),
+        actor=system,
+    )
+    assert absent.item.assigned_to == head
+
+
+def test_a_request_answering_an_item_goes_to_it_with_its_timeline_kind(manager, published):
+    lead = create_lead(actor=manager, first_name="Thread", emails=["t@x.ru"])
+    published.clear()
+
+    result = receive_request(
+        InboundRequest(
+            channel="email",
+            emails=["other@y.ru"],
+            message="Re: hi",
+            thread_item=lead,
+            timeline_kind="message",
+        ),
+        actor=manager,
+    )
+
+    assert result.outcome == "thread_reply" and result.item == lead
+    assert result.entry.kind == "message" and result.entry.text == "Re: hi"
+    assert Lead.objects.count() == 1
+    assert any(isinstance(e, RequestReceived) and e.outcome == "thread_reply" for e in published)
+
+
+def test_a_thread_item_that_no_longer_exists_falls_back_to_routing(manager):
+    gone = create_lead(actor=manager, first_name="Gone", emails=["g@x.ru"])
+    Lead.objects.filter(pk=gone.pk).delete()
+    result = receive_request(
+        InboundRequest(channel="email", emails=["new@y.ru"], thread_item=gone), actor=manager
+    )
+    assert result.outcome == "lead_created" and result.item.pk != gone.pk
+
+
+def test_a_manager_routing_by_hand_keeps_a_request_whose_client_is_out_of_scope(manager, outsider):
+    create_contact(actor=outsider, first_name="Theirs", phones=["+7 915 444 11 22"])
+    result = receive_request(InboundRequest(channel="manual", phones=["+7 915 444 11 22"]), actor=manager)
+    assert result.outcome == "repeat_lead" and result.item.assigned_to == manager

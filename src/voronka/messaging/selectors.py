@@ -56,3 +56,11 @@ def get_by_public_id(public_id) -> Message | None:
 def get_message(message_id: int) -> Message | None:
     """Return a message by id (the caller checks the user may see its item)."""
     return Message.objects.filter(pk=message_id).first()
+
+
+def sent_with_ids(message_ids: list[str]) -> list[Message]:
+    """Return the e-mails we sent with these Message-IDs (for threading replies), newest first."""
+    ids = [value for value in message_ids if value][:50]
+    if not ids:
+        return []
+    return list(Message.objects.filter(message_id__in=ids).order_by("-pk")[:10])

@@ -31,6 +31,7 @@ MAIN = [
 ]
 SECONDARY = [
     NavItem(_("Recycle bin"), "web:recycle-bin", "/recycle-bin/"),
+    NavItem(_("Intake channels"), "web_intake:channels", "/intake/", admin_only=True),
     NavItem(_("Settings"), "web:settings", "/settings/", admin_only=True),
 ]
 

@@ -1,0 +1,1 @@
+"""Intake channels: web forms, inbound e-mail, telephony and chat webhooks -> one routing pipeline."""
