@@ -17,16 +17,16 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -c "import voronka, django, django_tasks_db, phonenumbers" || (echo "installation failed" >&2; exit 1)
 	@touch $(STAMP)
 
-install: $(STAMP)
-
-## Chart.js from npm (package-lock.json), copied into the analytics pages' static/vendor/ (no CDN).
-VENDOR_ANALYTICS := node_modules/.vendor-analytics
-$(VENDOR_ANALYTICS): package-lock.json scripts/vendor_analytics.mjs
+## Front-end libraries from npm (package-lock.json), copied into the web app's static/vendor/ (no CDN).
+VENDOR := src/voronka/web/static/vendor/.installed
+$(VENDOR): package-lock.json scripts/vendor.mjs
 	npm ci --no-audit --no-fund --silent
-	node scripts/vendor_analytics.mjs
-	@touch $@
+	node scripts/vendor.mjs
+	@touch $(VENDOR)
 
-vendor: $(VENDOR_ANALYTICS)
+vendor: $(VENDOR)
+
+install: $(STAMP) $(VENDOR)
 
 ## make run: install, migrate, load the demo data once, create the admin user, serve on http://$(HOST):$(PORT)
 run: install vendor
@@ -69,4 +69,4 @@ bench: install
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) node_modules src/voronka/web_analytics/static/web_analytics/vendor var/test-* .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules src/voronka/web/static/vendor var/test-* .pytest_cache .ruff_cache

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "template_partials",
+    "django_htmx",
     "django_tasks",
     "django_tasks_db",
     "voronka.accounts",
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "voronka.web_intake",
     "voronka.analytics",
     "voronka.web_analytics",
+    "voronka.web",
     "voronka.cli",
 ]
 
@@ -82,6 +84,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "voronka.web.middleware.UserLanguageMiddleware",
+    "voronka.web.middleware.DomainErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -179,6 +184,13 @@ SMS_HTTP = {
     "SENDER": os.environ.get("SMS_SENDER", ""),
     "TIMEOUT": int(os.environ.get("SMS_HTTP_TIMEOUT", "15")),
 }
+
+# --- Web UI ---------------------------------------------------------------------------------
+# Failed sign-ins for one login from one address before it is locked, and for how long.
+SIGNIN_MAX_FAILURES = int(os.environ.get("SIGNIN_MAX_FAILURES", "5"))
+SIGNIN_LOCK_MINUTES = int(os.environ.get("SIGNIN_LOCK_MINUTES", "15"))
+# How long a web process keeps the totals of a board's won / lost columns (0: count every time).
+BOARD_CLOSED_TOTALS_SECONDS = int(os.environ.get("BOARD_CLOSED_TOTALS_SECONDS", "60"))
 
 # --- Intake channels (docs/intake.md) ---------------------------------------------------------
 # The Telegram Bot API base URL (a local Bot API server, or a fake one in tests).

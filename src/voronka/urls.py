@@ -1,8 +1,7 @@
-"""The URL map: the admin for now; the web UI and the APIs plug in here."""
+"""The URL map: the web UI at the root, the admin, the language switch; the APIs plug in here."""
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -11,5 +10,5 @@ urlpatterns = [
     path("intake/", include("voronka.web_intake.urls")),
     path("analytics/", include("voronka.web_analytics.urls")),
     path("", include("voronka.web_activities.urls")),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", include("voronka.web.urls")),
 ]

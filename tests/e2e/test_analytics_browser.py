@@ -13,7 +13,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
-VENDOR = ROOT / "src/voronka/web_analytics/static/web_analytics/vendor/chart.umd.min.js"
+VENDOR = ROOT / "src/voronka/web/static/vendor/chart.umd.min.js"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -60,7 +60,7 @@ def test_dashboard_shows_funnel_losses_and_forecast_charts(signed_in, deals):
     assert response.status_code == 200
     for chart in (b"chart-funnel-data", b"chart-losses-data", b"chart-forecast-data"):
         assert chart in response.content
-    assert b"web_analytics/vendor/chart.umd.min.js" in response.content
+    assert b"vendor/chart.umd.min.js" in response.content
 
 
 def test_dashboard_in_russian(signed_in, deals):

@@ -116,3 +116,59 @@ def assign_role(user: User, *, role: Role) -> User:
     user.save(update_fields=["role"])
     forget_rights(user)
     return user
+
+
+LANGUAGES = ("en", "ru")
+
+
+@transaction.atomic
+def set_language(user: User, *, language: str) -> User:
+    """Keep the interface language a user chose."""
+    if language not in LANGUAGES:
+        raise Invalid("user.bad_language", _("Unknown language “%(code)s”.") % {"code": language})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user
+
+
+@transaction.atomic
+def create_department(*, name: str, parent: Department | None = None, head: User | None = None) -> Department:
+    """Add a department (at the top, or inside `parent`)."""
+    name = (name or "").strip()
+    if not name:
+        raise Invalid(
+            "department.name_required", _("A department needs a name."), details={"name": _("Required.")}
+        )
+    return Department.objects.create(name=name[:200], parent=parent, head=head)
+
+
+@transaction.atomic
+def update_user(
+    user: User,
+    *,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    email: str | None = None,
+    position: str | None = None,
+    department: Department | bool | None = False,
+    is_active: bool | None = None,
+) -> User:
+    """Change a user's name, contacts, department or whether they may sign in."""
+    if user.is_system:
+        raise Invalid("user.system", _("The system user cannot be changed."))
+    for name, value in (
+        ("first_name", first_name),
+        ("last_name", last_name),
+        ("email", email),
+        ("position", position),
+    ):
+        if value is not None:
+            setattr(user, name, value.strip())
+    if department is not False:
+        user.department = department
+    if is_active is not None:
+        user.is_active = is_active
+    user.save()
+    forget_rights(user)
+    return user

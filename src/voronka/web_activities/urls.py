@@ -1,6 +1,5 @@
-"""URLs of the activity pages, the messaging endpoints and the calendar feed."""
+"""URLs of the activity pages, the messaging endpoints and the calendar feed (sign-in is voronka.web's)."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from voronka.web_activities.views import activities, messages, tracking
@@ -33,11 +32,4 @@ activities_patterns = (
 urlpatterns = [
     path("", include(messaging_patterns)),
     path("activities/", include(activities_patterns)),
-    # Until the web UI (voronka.web) brings its own sign-in page.
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(template_name="web_activities/login.html"),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

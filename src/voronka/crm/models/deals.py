@@ -58,6 +58,9 @@ class Deal(CrmItem):
         ordering = ["-pk"]
         indexes = [
             models.Index(fields=["stage", "id"], name="deal_stage_id"),
+            # Board column totals (COUNT and SUM(amount) per stage, for everyone or for the
+            # responsibles in a scope) read this index only.
+            models.Index(fields=["stage", "assigned_to", "amount"], name="deal_stage_assigned_amount"),
             models.Index(fields=["pipeline", "id"], name="deal_pipeline_id"),
             models.Index(fields=["assigned_to", "stage"], name="deal_assigned_stage"),
             models.Index(fields=["is_closed", "id"], name="deal_closed_id"),

@@ -49,6 +49,9 @@ class Lead(CrmItem, PersonName):
         ordering = ["-pk"]
         indexes = [
             models.Index(fields=["status", "id"], name="lead_status_id"),
+            # Board column totals (COUNT and SUM(amount) per status, for everyone or for the
+            # responsibles in a scope) read this index only.
+            models.Index(fields=["status", "assigned_to", "amount"], name="lead_status_assigned_amount"),
             models.Index(fields=["assigned_to", "status"], name="lead_assigned_status"),
             models.Index(fields=["is_closed", "id"], name="lead_closed_id"),
             models.Index(fields=["amount"], name="lead_amount"),

@@ -70,10 +70,30 @@ def create_pipeline(*, name: str, actor: User, stages: Sequence[tuple[str, str]]
         rows = [(_name(title), semantics) for title, semantics in stages]
         _check_shape([semantics for _title, semantics in rows])
         Stage.objects.bulk_create(
-            Stage(pipeline=pipeline, code=_new_code(), name=title, sort=(i + 1) * 10, semantics=semantics)
+            Stage(
+                pipeline=pipeline,
+                code=_new_code(),
+                name=title,
+                sort=(i + 1) * 10,
+                semantics=semantics,
+                color=_palette(i, semantics),
+            )
             for i, (title, semantics) in enumerate(rows)
         )
     return pipeline
+
+
+# Colours of new stages, as Bitrix24 paints a funnel: blues to amber in progress, green, reds.
+_OPEN_COLORS = ("#39A8EF", "#2FC6F6", "#55D0E0", "#47E4C2", "#FFA900", "#FFC34D", "#A5B4FC", "#C4B5FD")
+_LOST_COLORS = ("#FF5752", "#FF8B8B", "#F7A9A9", "#D9A9A9")
+
+
+def _palette(index: int, semantics: str) -> str:
+    if semantics == Semantics.WON:
+        return "#7BD500"
+    if semantics == Semantics.LOST:
+        return _LOST_COLORS[index % len(_LOST_COLORS)]
+    return _OPEN_COLORS[index % len(_OPEN_COLORS)]
 
 
 def _new_code() -> str:

@@ -1,0 +1,52 @@
+"""Kanban boards: per-stage totals in one grouped query, and keyset pages of one column.
+
+Designed for 1,000,000 items: the totals are one GROUP BY over the (stage, amount) index
+(an index-only scan), a column page is a range read of the (stage, id) index.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, QuerySet, Sum
+
+from voronka.crm.models import Deal, Lead, Stage
+from voronka.crm.selectors.lists import STAGE_FIELD, Page, keyset_page
+
+
+@dataclass(frozen=True)
+class ColumnTotal:
+    """How many items a column holds and the sum of their amounts."""
+
+    count: int = 0
+    amount: Decimal = Decimal("0")
+
+
+def column_totals(queryset: QuerySet, kind: str, stages: list[Stage]) -> dict[int, ColumnTotal]:
+    """Return {stage id: ColumnTotal} for `stages`, counted over `queryset` (already scoped and filtered)."""
+    field = f"{STAGE_FIELD[kind]}_id"
+    rows = (
+        queryset.filter(**{f"{field}__in": [stage.pk for stage in stages]})
+        .order_by()
+        .values(field)
+        .annotate(count=Count("pk"), amount=Sum("amount"))
+    )
+    totals = {stage.pk: ColumnTotal() for stage in stages}
+    for row in rows:
+        totals[row[field]] = ColumnTotal(count=row["count"], amount=row["amount"] or Decimal("0"))
+    return totals
+
+
+def column_page(
+    queryset: QuerySet, kind: str, stage: Stage, *, cursor: str | None = None, limit: int = 20
+) -> Page:
+    """Return one page of the items in `stage`, newest first."""
+    return keyset_page(
+        queryset.filter(**{STAGE_FIELD[kind]: stage}), kind, sort="-id", cursor=cursor, limit=limit
+    )
+
+
+def stage_item_counts(pipeline) -> dict[int, int]:
+    """Return {stage id: number of items} over every item of a pipeline (for the settings, unscoped)."""
+    model, field = (Lead, "status_id") if pipeline.kind == "lead" else (Deal, "stage_id")
+    rows = model.objects.filter(**{f"{field}__in": pipeline.stages.values("pk")}).order_by().values(field)
+    return {row[field]: row["count"] for row in rows.annotate(count=Count("pk"))}

@@ -1,0 +1,1 @@
+"""Forms of the web UI, one module per area; they shape input, the services judge it."""

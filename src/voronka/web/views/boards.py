@@ -1,0 +1,159 @@
+"""Kanban boards of leads and of each deal pipeline.
+
+A board is one grouped query for the column totals and one keyset page of 20 cards per
+column; more cards load when the end of a column scrolls into view.
+"""
+
+import json
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from voronka.accounts.models import Action
+from voronka.crm.selectors.boards import column_page, column_totals
+from voronka.crm.selectors.items import visible
+from voronka.crm.selectors.lists import apply_filter
+from voronka.crm.selectors.pipelines import (
+    deal_pipelines,
+    default_deal_pipeline,
+    get_pipeline,
+    get_stage,
+    lead_pipeline,
+    stages,
+)
+from voronka.crm.services.deals import create_deal
+from voronka.crm.services.leads import create_lead
+from voronka.lib.errors import Invalid
+from voronka.web.cards import attach_card_extras
+from voronka.web.forms.filters import FilterForm
+from voronka.web.templatetags.web import money
+from voronka.web.totals import board_totals
+from voronka.web.views.common import NEW, SEGMENTS, kind_of
+
+PAGE = 20
+# What a card shows: its responsible and (deals) its client; the big text and JSON columns stay unread.
+CARD_RELATED = {"lead": ("assigned_to",), "deal": ("assigned_to", "contact", "company")}
+CARD_DEFERRED = ("custom", "utm", "search_text", "comments", "source_description")
+
+
+def card_rows(queryset, kind: str):
+    """Return `queryset` narrowed to what board cards read."""
+    return queryset.select_related(None).select_related(*CARD_RELATED[kind]).defer(*CARD_DEFERRED)
+
+
+@login_required
+def home(request):
+    """The start page: the deal board."""
+    return redirect("web:deal-board")
+
+
+def card_prefix(kind: str) -> str:
+    """Return the start of a card's URL ("/deals/"): 160 cards need no 320 reverse() calls."""
+    return reverse("web:card", args=[SEGMENTS[kind], 0]).removesuffix("0/")
+
+
+def board_items(request, kind: str, pipeline):
+    """Return the scoped, filtered items of a board and the filter form."""
+    form = FilterForm(request.GET or None, kind=kind, pipeline=pipeline)
+    queryset = apply_filter(visible(request.user, kind), kind, form.spec())
+    return form, queryset
+
+
+def _render_board(request, kind: str, pipeline):
+    form, queryset = board_items(request, kind, pipeline)
+    columns = stages(pipeline)
+    totals = board_totals(queryset, kind, columns)
+    cards = card_rows(queryset, kind)
+    board = [
+        {"stage": stage, "total": totals[stage.pk], "page": column_page(cards, kind, stage, limit=PAGE)}
+        for stage in columns
+    ]
+    attach_card_extras(request.user, kind, [item for column in board for item in column["page"].items])
+    context = {
+        "kind": kind,
+        "segment": SEGMENTS[kind],
+        "pipeline": pipeline,
+        "pipelines": list(deal_pipelines()) if kind == "deal" else [],
+        "columns": board,
+        "form": form,
+        "query": request.GET.urlencode(),
+        "card_prefix": card_prefix(kind),
+        "currency": settings.DEFAULT_CURRENCY,
+        "new_label": NEW[kind],
+    }
+    return render(request, "web/boards/board.html", context)
+
+
+@login_required
+def lead_board(request):
+    """The board of lead statuses."""
+    return _render_board(request, "lead", lead_pipeline())
+
+
+@login_required
+def deal_board(request, pipeline_id: int | None = None):
+    """The board of one deal pipeline (the default one unless given)."""
+    pipeline = default_deal_pipeline() if pipeline_id is None else get_pipeline(pipeline_id, kind="deal")
+    return _render_board(request, "deal", pipeline)
+
+
+@login_required
+def column(request, kind: str, stage_id: int):
+    """The next page of cards of one column (requested when the column's end scrolls into view)."""
+    kind = kind_of(kind)
+    stage = get_stage(stage_id)
+    _form, queryset = board_items(request, kind, stage.pipeline)
+    page = column_page(card_rows(queryset, kind), kind, stage, cursor=request.GET.get("cursor"), limit=PAGE)
+    attach_card_extras(request.user, kind, page.items)
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {
+        "kind": kind,
+        "segment": SEGMENTS[kind],
+        "stage": stage,
+        "page": page,
+        "query": query.urlencode(),
+        "card_prefix": card_prefix(kind),
+    }
+    return render(request, "web/boards/board.html#column-cards", context)
+
+
+def stage_stats(request, kind: str, stage) -> dict:
+    """Return the refreshed head of a column, for the page script after a move or an add."""
+    _form, queryset = board_items(request, kind, stage.pipeline)
+    total = column_totals(queryset, kind, [stage])[stage.pk]
+    return {"stage": stage.pk, "count": total.count, "sum": money(total.amount, settings.DEFAULT_CURRENCY)}
+
+
+@login_required
+@require_POST
+def quick_add(request, kind: str, stage_id: int):
+    """Add a card at the top of the first column: a title and an amount."""
+    kind = kind_of(kind)
+    stage = get_stage(stage_id)
+    values = {"title": request.POST.get("title", "").strip(), "amount": request.POST.get("amount", "")}
+    if not values["title"]:
+        raise Invalid("item.title_required", _("Give it a title."))
+    if kind == "lead":
+        item = create_lead(actor=request.user, status=stage, **values)
+    elif kind == "deal":
+        item = create_deal(actor=request.user, pipeline=stage.pipeline, stage=stage, **values)
+    else:
+        raise Invalid("board.kind", _("Only leads and deals have boards."))
+    item = visible(request.user, kind, Action.READ).filter(pk=item.pk).first()
+    attach_card_extras(request.user, kind, [item] if item else [])
+    context = {"item": item, "kind": kind, "segment": SEGMENTS[kind], "card_prefix": card_prefix(kind)}
+    response = render(request, "web/boards/board.html#card", context)
+    if item is None:
+        response.content = b""
+    response["HX-Trigger"] = json.dumps(
+        {
+            "card-added": stage_stats(request, kind, stage),
+            "toast": {"level": "success", "message": _("Added.")},
+        }
+    )
+    return response
