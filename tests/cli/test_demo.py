@@ -64,3 +64,24 @@ def test_demo_if_empty_loads_once(capsys):
     call_command("demo", "--if-empty")
     assert Lead.objects.count() == count
     assert "not loaded" in capsys.readouterr().out
+
+
+def test_demo_activities_give_every_open_item_a_plan_or_a_flag():
+    from voronka.activities.models import Activity
+    from voronka.activities.services.demo import build_demo_activities
+
+    build_demo(seed=5, leads=200, deals=80, now=NOW)
+    count = build_demo_activities(seed=5, now=NOW)
+
+    assert count == Activity.objects.count() > 200
+    done = Activity.objects.filter(is_done=True)
+    assert done.exists() and all(a.done_at <= NOW for a in done[:100])
+    planned = Activity.objects.filter(is_done=False)
+    assert planned.filter(deadline__lt=NOW).exists() and planned.filter(deadline__gt=NOW).exists()
+    assert not planned.filter(deal__is_closed=True).exists()
+    open_deals = Deal.objects.filter(is_closed=False)
+    without_plan = open_deals.exclude(activities__is_done=False)
+    assert 0 < without_plan.count() < open_deals.count()
+    # what the services write: a created entry per activity, a completed one per done activity
+    first = done.first()
+    assert first.item.timeline.filter(kind="activity", data__activity_id=first.pk).count() == 2

@@ -1,7 +1,10 @@
 """voronka demo: fill the database with a believable demo company."""
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
 
+from voronka.activities.services.demo import build_demo_activities
 from voronka.crm.models import Deal, Lead
 from voronka.crm.services.demo import DEMO_PASSWORD, build_demo
 
@@ -21,11 +24,14 @@ class Command(BaseCommand):
         if if_empty and (Lead.objects.exists() or Deal.objects.exists()):
             self.stdout.write("The CRM has data already; demo data not loaded.")
             return
-        demo = build_demo(seed=seed, leads=leads, deals=deals)
+        now = timezone.now()
+        with transaction.atomic():  # all of the demo company, or nothing
+            demo = build_demo(seed=seed, leads=leads, deals=deals, now=now)
+            activities = build_demo_activities(seed=seed, now=now)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo company: {demo.leads} leads, {demo.deals} deals, {demo.contacts} contacts, "
-                f"{demo.companies} companies, {demo.history} stage history rows."
+                f"{demo.companies} companies, {demo.history} stage history rows, {activities} activities."
             )
         )
         logins = ", ".join(user.username for user in demo.users)
