@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "voronka.accounts",
     "voronka.crm",
     "voronka.activities",
+    "voronka.imports",
     "voronka.cli",
 ]
 
