@@ -11,7 +11,7 @@ Only crm.services call this module; values are already cleaned by them.
 """
 
 from collections.abc import Callable, Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.db import connection, models
@@ -44,10 +44,7 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[Seq
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     names = ", ".join(quote(model._meta.get_field(_field_name(model, c)).column) for c in columns)
-    prepared = (
-        row if not adapters else [adapt(v) if adapt else v for adapt, v in zip(adapters, row, strict=True)]
-        for row in rows
-    )
+    prepared = rows if not adapters else (_adapted(row, adapters) for row in rows)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
@@ -56,6 +53,13 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[Seq
             return
         marks = ", ".join(["%s"] * len(columns))
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(prepared))  # noqa: S608
+
+
+def _adapted(row: Sequence[Any], adapters: tuple) -> list[Any]:
+    values = list(row)
+    for index, adapt in adapters:
+        values[index] = adapt(values[index])
+    return values
 
 
 def _field_name(model: type[models.Model], attname: str) -> str:
@@ -68,8 +72,8 @@ def _field_name(model: type[models.Model], attname: str) -> str:
 @cache
 def _adapters_for(vendor: str, model: type[models.Model], columns: tuple[str, ...]) -> tuple:
     fields = {field.attname: field for field in model._meta.concrete_fields}
-    adapters: list[Callable[[Any], Any] | None] = [_adapter(fields[name]) for name in columns]
-    return tuple(adapters) if any(adapters) else ()
+    found = ((index, _adapter(fields[name])) for index, name in enumerate(columns))
+    return tuple((index, adapt) for index, adapt in found if adapt is not None)
 
 
 def _adapters(model: type[models.Model], columns: tuple[str, ...]) -> tuple:
@@ -80,7 +84,10 @@ def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     """Return how a Python value of `field` becomes a database value (None: passed as it is)."""
     ops = connection.ops
     if isinstance(field, models.DateTimeField):
-        return lambda value: None if value is None else ops.adapt_datetimefield_value(value)
+        # A batch mostly repeats one moment ("now"): adapt each distinct value once.
+        return lru_cache(maxsize=256)(
+            lambda value: None if value is None else ops.adapt_datetimefield_value(value)
+        )
     if isinstance(field, models.DateField):
         return lambda value: None if value is None else ops.adapt_datefield_value(value)
     if isinstance(field, models.DecimalField):

@@ -382,15 +382,20 @@ def duplicates_plan(
     if kind == "deal" or policy == DuplicatePolicy.CREATE:
         plan.created = list(rows)
         return plan
+    keys_of = [_keys(kind, row) for row in rows]
     index = index_duplicates(
-        phones={k for row in rows for by, k in _keys(kind, row) if by == "phone"},
-        emails={k for row in rows for by, k in _keys(kind, row) if by == "email"},
+        phones={k for keys in keys_of for by, k in keys if by == "phone"},
+        emails={k for keys in keys_of for by, k in keys if by == "email"},
         company_titles={_company_title(kind, row) for row in rows} - {""},
         kinds=duplicates.match_kinds(kind),
     )
     pending = _Pending(kind)
-    for row in rows:
-        keys = _keys(kind, row)
+    for row, keys in zip(rows, keys_of, strict=True):
+        if memory is None and not pending.hit(keys) and not any(key in index.owners for key in keys):
+            # The common case, a new client: nothing in the database or the batch shares a key.
+            pending.add(row, keys)
+            plan.created.append(row)
+            continue
         matches = index.matches(
             phones=[k for by, k in keys if by == "phone"],
             emails=[k for by, k in keys if by == "email"],
@@ -461,7 +466,7 @@ def _decide_duplicate(
 
 
 def _keys(kind: str, row: Prepared) -> list[tuple[str, str]]:
-    keys = [(str(c.kind), c.normalized) for c in comms.flatten(row.parsed) if c.kind in ("phone", "email")]
+    keys = [(c.kind, c.normalized) for name in ("phones", "emails") for c in (row.parsed or {}).get(name, ())]
     title = _company_title(kind, row)
     if title:
         keys.append(("company", company_key(title)))
@@ -483,38 +488,49 @@ class _Pending:
         self.kind = kind
         self.rows: list[Prepared] = []
         self.numbers: dict[int, int] = {}
-        self.by_key: dict[tuple[str, str], list[Match]] = {}
+        self.by_key: dict[tuple[str, str], list[int | Match]] = {}
+
+    def hit(self, keys: list[tuple[str, str]]) -> bool:
+        by_key = self.by_key
+        return any(key in by_key for key in keys)
 
     def add(self, row: Prepared, keys: list[tuple[str, str]]) -> None:
         number = self.numbers.get(id(row))
         if number is None:
             number = self.numbers[id(row)] = _PENDING + len(self.rows)
             self.rows.append(row)
-        closed = bool(row.stage and row.stage.closes_items)
-        title = row.cleaned.get("title") or ""
-        for by, key in keys:
-            self._put(
-                (by, key),
-                Match(
-                    kind=self.kind, item_id=number, title=title, matched_by=by, value=key, is_closed=closed
-                ),
-            )
+        for key in keys:
+            self._put(key, number)
 
     def add_existing(self, target: Match, keys: list[tuple[str, str]]) -> None:
         for key in keys:
             self._put(key, target)
 
-    def _put(self, key: tuple[str, str], match: Match) -> None:
-        found = self.by_key.setdefault(key, [])
-        if all(m.item_id != match.item_id for m in found):
-            found.append(match)
+    def _put(self, key: tuple[str, str], entry: int | Match) -> None:
+        found = self.by_key.get(key)
+        if found is None:
+            self.by_key[key] = [entry]
+        elif entry not in found:
+            found.append(entry)
 
     def matches(self, keys: list[tuple[str, str]]) -> list[Match]:
         seen: dict[int, Match] = {}
         for key in keys:
-            for match in self.by_key.get(key, ()):
+            for entry in self.by_key.get(key, ()):
+                match = entry if isinstance(entry, Match) else self._match(entry, key)
                 seen.setdefault(match.item_id, match)
         return list(seen.values())
+
+    def _match(self, number: int, key: tuple[str, str]) -> Match:
+        row = self.rows[number - _PENDING]
+        return Match(
+            kind=self.kind,
+            item_id=number,
+            title=row.cleaned.get("title") or "",
+            matched_by=key[0],
+            value=key[1],
+            is_closed=bool(row.stage and row.stage.closes_items),
+        )
 
 
 def _merge_pending(into: Prepared, row: Prepared) -> None:
