@@ -227,7 +227,9 @@ def test_an_interrupted_import_resumes_after_the_last_committed_batch(
     assert len(set(Lead.objects.values_list("first_name", flat=True))) == 25
 
 
-def test_a_second_process_on_the_same_job_cannot_commit_the_same_batch(tmp_path, admin, lead_statuses, monkeypatch):
+def test_a_second_process_on_the_same_job_cannot_commit_the_same_batch(
+    tmp_path, admin, lead_statuses, monkeypatch
+):
     # given: another process commits the first batch while this one is reading it
     path = write_csv(tmp_path / "l.csv", [["Имя"], ["A"], ["B"]], encoding="utf-8", delimiter=",")
     job = start_import(path, options=Options(entity="lead"), actor=admin)

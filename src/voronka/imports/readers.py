@@ -18,6 +18,7 @@ import csv
 import hashlib
 import io
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,6 +119,8 @@ def detect_encoding(sample: bytes) -> str:
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    if (utf16 := _utf16_without_bom(sample)) is not None:
+        return utf16
     try:
         sample.decode("utf-8")
         return "utf-8"
@@ -132,6 +135,18 @@ def detect_encoding(sample: bytes) -> str:
             _("Cannot tell the file's encoding. Choose it (for example windows-1251 or utf-8)."),
         )
     return codecs.lookup(best.encoding).name
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """Return utf-16-le/-be when one half of the bytes is mostly one small value (0x00 Latin, 0x04 Cyrillic)."""
+    for offset, name in ((1, "utf-16-le"), (0, "utf-16-be")):
+        half = sample[offset::2][:4096]
+        if len(half) < 8:
+            return None
+        value, count = Counter(half).most_common(1)[0]
+        if value < 0x20 and count > 0.6 * len(half):
+            return name
+    return None
 
 
 def _open_csv(path: Path, sample: bytes, *, encoding: str, delimiter: str, score) -> Table:
@@ -150,7 +165,12 @@ def _open_csv(path: Path, sample: bytes, *, encoding: str, delimiter: str, score
     def open_rows() -> Iterator[list[Any]]:
         return _csv_records(path, codec, delimiter, skip_lines)
 
-    records = list(_first(csv.reader(io.StringIO(text), delimiter=delimiter), HEADER_SCAN_ROWS))
+    try:
+        records = list(_first(csv.reader(io.StringIO(text), delimiter=delimiter), HEADER_SCAN_ROWS))
+    except csv.Error as error:
+        raise Invalid(
+            "import.bad_csv", _("The file cannot be read as CSV: %(error)s") % {"error": error}
+        ) from None
     header_index, headers = find_header(records, score)
     table = Table(
         kind="csv",
@@ -188,9 +208,11 @@ def sniff_delimiter(text: str) -> str:
     """Return the delimiter that splits `text` into the most rows of one width (ties: `;` `,` tab `|`)."""
     best, best_score = ",", (0, 0)
     for candidate in DELIMITERS:
-        widths = [
-            len(row) for row in _first(csv.reader(io.StringIO(text), delimiter=candidate), 50) if any(row)
-        ]
+        try:
+            rows = list(_first(csv.reader(io.StringIO(text), delimiter=candidate), 50))
+        except csv.Error:
+            continue
+        widths = [len(row) for row in rows if any(row)]
         if not widths:
             continue
         common = max(set(widths), key=widths.count)
@@ -207,7 +229,15 @@ def _csv_records(path: Path, codec: str, delimiter: str, skip_lines: int) -> Ite
         stream = io.TextIOWrapper(raw, encoding=codec, errors="replace", newline="")
         for _line in range(skip_lines):
             stream.readline()
-        yield from csv.reader(stream, delimiter=delimiter)
+        reader = csv.reader(stream, delimiter=delimiter)
+        try:
+            yield from reader
+        except csv.Error as error:
+            raise Invalid(
+                "import.bad_csv",
+                _("The file cannot be read as CSV near line %(line)s: %(error)s")
+                % {"line": reader.line_num, "error": error},
+            ) from None
 
 
 def _count_records(open_rows: Callable[[], Iterator[list[Any]]]) -> int:
