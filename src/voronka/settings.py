@@ -9,6 +9,8 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -62,7 +64,10 @@ INSTALLED_APPS = [
     "voronka.accounts",
     "voronka.crm",
     "voronka.activities",
+    "voronka.messaging",
     "voronka.imports",
+    "voronka.web_activities",
+    "voronka.web_imports",
     "voronka.cli",
 ]
 
@@ -137,6 +142,41 @@ LOCALE_PATHS: list[Path] = []
 # --- CRM ------------------------------------------------------------------------------------
 DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "RU").upper()
 DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "RUB").upper()
+
+# --- E-mail and SMS out ----------------------------------------------------------------------
+# The address tracking pixels, click redirects and e-mailed links point to.
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# One URL: smtp://user:pass@host:587?tls=1, smtp://host:465?ssl=1, console://, memory://, dummy://
+EMAIL_URL = os.environ.get("EMAIL_URL", "console://")
+_email = dj_email_url.parse(EMAIL_URL)
+if "EMAIL_BACKEND" not in _email:
+    raise ImproperlyConfigured(f"EMAIL_URL: unknown scheme in {EMAIL_URL.split(':', 1)[0]!r}")
+if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend") and _email["EMAIL_TIMEOUT"] is None:
+    _email["EMAIL_TIMEOUT"] = 30  # a hung server must not hold a worker forever
+globals().update({key: value for key, value in _email.items() if value is not None})
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or _email.get(
+    "DEFAULT_FROM_EMAIL", "Voronka <crm@localhost>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# How long a claimed outgoing message may stay "sending" before the worker's housekeeping
+# looks at it again (seconds; see voronka/messaging/README.md).
+MESSAGING_SEND_LEASE = int(os.environ.get("MESSAGING_SEND_LEASE", "600"))
+# How often `voronka worker` runs the apps' housekeeping jobs (seconds).
+HOUSEKEEPING_INTERVAL = float(os.environ.get("HOUSEKEEPING_INTERVAL", "30"))
+# SMS: "console" (development) or "http" (a generic HTTP gateway configured by SMS_HTTP_*).
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
+SMS_HTTP = {
+    "URL": os.environ.get("SMS_HTTP_URL", ""),
+    "METHOD": os.environ.get("SMS_HTTP_METHOD", "POST").upper(),
+    "BODY": os.environ.get("SMS_HTTP_BODY", ""),
+    "CONTENT_TYPE": os.environ.get("SMS_HTTP_CONTENT_TYPE", "application/x-www-form-urlencoded"),
+    "USER": os.environ.get("SMS_HTTP_USER", ""),
+    "PASSWORD": os.environ.get("SMS_HTTP_PASSWORD", ""),
+    "TOKEN": os.environ.get("SMS_HTTP_TOKEN", ""),
+    "SUCCESS": os.environ.get("SMS_HTTP_SUCCESS", r"."),
+    "SENDER": os.environ.get("SMS_SENDER", ""),
+    "TIMEOUT": int(os.environ.get("SMS_HTTP_TIMEOUT", "15")),
+}
 
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -7,5 +7,6 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("voronka.web_activities.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

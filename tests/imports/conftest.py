@@ -218,7 +218,7 @@ def merged_header_xlsx(tmp_path) -> Path:
             79165551212,
             "petrov@romashka.ru",
             "ООО «Ромашка»",
-            dt.datetime(1980, 5, 17),
+            dt.datetime(1980, 5, 17),  # noqa: DTZ001 - Excel cells have no time zone
         ]
     )
     sheet.append(["Сидорова Мария", "8 812 000-11-22", None, "maria@mail.ru", "ООО Ромашка", "03.04.1991"])

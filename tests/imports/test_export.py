@@ -56,7 +56,7 @@ def test_the_export_right_decides_not_the_read_right(leads, manager):
 
 
 def test_windows_1251_export_uses_semicolons(leads, admin):
-    header, *rows = read_csv(
+    _header, *rows = read_csv(
         exports.stream(admin, "lead", ItemFilter(q="Сидор"), "csv-1251"), encoding="cp1251", delimiter=";"
     )
 

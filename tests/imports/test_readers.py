@@ -189,7 +189,7 @@ def test_a_mapping_file_with_an_unknown_field_is_refused(tmp_path):
         ("2024-02-01T23:10:00", dt.date(2024, 2, 1)),
         ("45323", dt.date(2024, 2, 1)),
         (45323.75, dt.date(2024, 2, 1)),
-        (dt.datetime(2024, 2, 1, 8), dt.date(2024, 2, 1)),
+        (dt.datetime(2024, 2, 1, 8), dt.date(2024, 2, 1)),  # noqa: DTZ001 - an Excel cell
     ],
 )
 def test_dates_as_people_and_excel_write_them(value, expected):

@@ -1,0 +1,1 @@
+"""Writes on activities, reminders, notifications and calendar feeds."""

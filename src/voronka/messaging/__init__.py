@@ -1,0 +1,1 @@
+"""Outbound e-mail (SMTP, templates, open and click tracking) and SMS backends."""

@@ -1,0 +1,1 @@
+"""Writes on messages and templates: composing, delivering, tracking."""

@@ -1,0 +1,1 @@
+"""Views for activities, messages, tracking and the calendar feed (adapters over the services)."""
