@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("voronka.web_activities.urls")),
+    path("", include("voronka.web_imports.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

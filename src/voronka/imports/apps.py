@@ -6,3 +6,6 @@ class ImportsConfig(AppConfig):
     name = "voronka.imports"
     label = "imports"
     verbose_name = _("Import and export")
+
+    def ready(self) -> None:
+        from voronka.imports import subscribers  # noqa: F401 - registers the subscribers

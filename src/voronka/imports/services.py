@@ -10,6 +10,7 @@ Rules enforced here:
 - a dry run decides every outcome with the same rules but writes no item.
 """
 
+import datetime as dt
 import hashlib
 import json
 import sqlite3
@@ -21,19 +22,21 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import User
+from voronka.accounts.services import system_user
 from voronka.crm.models import Pipeline
 from voronka.crm.services import bulk
 from voronka.crm.services.duplicates import DuplicatePolicy
-from voronka.imports import clients, mapping, pipeline, readers, values
+from voronka.imports import clients, events, mapping, pipeline, readers, values
 from voronka.imports.models import ImportJob
 from voronka.imports.reports import ErrorReport
-from voronka.lib.errors import Conflict, Invalid
+from voronka.lib import bus
+from voronka.lib.errors import Conflict, DomainError, Invalid
 
 BATCH = 2000
 POLICIES = (DuplicatePolicy.SKIP, DuplicatePolicy.MERGE, DuplicatePolicy.CREATE, DuplicatePolicy.REFUSE)
@@ -198,6 +201,40 @@ def run_import(
     return _finish(job)
 
 
+@transaction.atomic
+def queue_import(job: ImportJob, *, actor: User) -> ImportJob:
+    """Hand an import to the task worker (web imports); the worker resumes it where it stopped."""
+    ImportJob.objects.filter(pk=job.pk).exclude(status=ImportJob.Status.DONE).update(
+        status=ImportJob.Status.PENDING, updated_at=timezone.now()
+    )
+    job.refresh_from_db()
+    bus.publish(events.ImportQueued(job_id=job.pk, actor_id=actor.pk))
+    return job
+
+
+# A running job whose progress has not moved for this long lost its worker; another may take it over.
+STALE_AFTER = dt.timedelta(minutes=5)
+
+
+def run_queued(job_id: int) -> ImportJob | None:
+    """Claim a queued import and run it; None when another worker has it or it is done."""
+    now = timezone.now()
+    claimable = Q(status__in=[ImportJob.Status.PENDING, ImportJob.Status.FAILED]) | Q(
+        status=ImportJob.Status.RUNNING, updated_at__lt=now - STALE_AFTER
+    )
+    if not ImportJob.objects.filter(claimable, pk=job_id).update(
+        status=ImportJob.Status.RUNNING, updated_at=now
+    ):
+        return None
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    actor = job.created_by or system_user()
+    try:
+        return run_import(job, path=job.file_path, actor=actor)
+    except DomainError:
+        job.refresh_from_db()
+        return job
+
+
 def _options_of(job: ImportJob) -> dict[str, Any]:
     data = job.options
     return {
@@ -335,17 +372,23 @@ def _advance(
 
 def _fail(job: ImportJob, error: BaseException) -> None:
     message = str(getattr(error, "message", "") or error) or error.__class__.__name__
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.FAILED, message=message[:2000], updated_at=timezone.now()
-    )
+    with transaction.atomic():
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, message=message[:2000], updated_at=timezone.now()
+        )
+        bus.publish(
+            events.ImportFinished(job_id=job.pk, status=ImportJob.Status.FAILED, actor_id=job.created_by_id)
+        )
 
 
 def _finish(job: ImportJob) -> ImportJob:
     now = timezone.now()
-    done = ImportJob.objects.filter(pk=job.pk)
-    done.update(status=ImportJob.Status.DONE, finished_at=now, updated_at=now)
-    done.filter(failed_count=0).update(error_file="")
-    job.refresh_from_db()
+    with transaction.atomic():
+        done = ImportJob.objects.filter(pk=job.pk)
+        done.update(status=ImportJob.Status.DONE, finished_at=now, updated_at=now)
+        done.filter(failed_count=0).update(error_file="")
+        job.refresh_from_db()
+        bus.publish(events.ImportFinished(job_id=job.pk, status=job.status, actor_id=job.created_by_id))
     return job
 
 
