@@ -89,6 +89,8 @@ class Prepared:
     pipeline: Pipeline | None
     created_at: dt.datetime | None
     matches: list[Match] = field(default_factory=list)
+    # Computed while cleaning (in the worker) when it does not depend on the id; None: at write time.
+    search_text: str | None = None
 
 
 @dataclass
@@ -199,7 +201,22 @@ def _prepare_one(context: BulkContext, row: ItemInput) -> Prepared | RowResult:
         stage=stage,
         pipeline=pipeline,
         created_at=row.created_at,
+        search_text=_early_search_text(kind, cleaned, parsed),
     )
+
+
+def _early_search_text(kind: str, cleaned: dict[str, Any], parsed) -> str | None:
+    if kind == "deal":
+        return None  # a deal without a title is named after its client, known at write time
+    values = dict(cleaned)
+    if kind == "lead" and not values.get("title"):
+        values["title"] = leads.title_from(
+            cleaned.get("first_name", ""),
+            cleaned.get("last_name", ""),
+            cleaned.get("company_title", ""),
+            parsed,
+        )
+    return bulk_rows.search_text_for(kind, values, parsed, pk=None)
 
 
 def _place(
@@ -535,6 +552,7 @@ class _Pending:
 
 def _merge_pending(into: Prepared, row: Prepared) -> None:
     """Merge a row into a row of the same batch not written yet, as merge_into would after it was written."""
+    into.search_text = None  # names or phones may change: computed again when written
     current = _Fields(into.cleaned)
     into.cleaned.update(duplicates.fillable(current, row.cleaned))
     have = {(c.kind, c.normalized) for c in comms.flatten(into.parsed)}

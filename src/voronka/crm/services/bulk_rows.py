@@ -157,17 +157,24 @@ def _item_values(kind: str, row, pk: int, *, actor: User, now: dt.datetime, repe
         )
     elif kind == "company":
         values["title_key"] = company_key(values.get("title", ""))
+    if row.search_text is None:
+        row.search_text = search_text_for(kind, values, row.parsed, pk=pk)
+    values["search_text"] = row.search_text
+    return values
+
+
+def search_text_for(kind: str, values: dict[str, Any], parsed, *, pk: int | None) -> str | None:
+    """Return the search text refresh_search_text would give; None if it needs the id (not known yet)."""
     title = values.get("title", "")
     if kind == "contact":
-        full = " ".join(
-            p for p in (cleaned.get(n, "") for n in ("first_name", "second_name", "last_name")) if p
-        )
-        title = full or f"#{pk}"
+        names = (values.get(n, "") for n in ("first_name", "second_name", "last_name"))
+        title = " ".join(p for p in names if p) or (f"#{pk}" if pk is not None else "")
+    if not title and pk is None:
+        return None
     names = [title, *(values.get(name, "") for name in items.SEARCHED_FIELDS[1:])]
     # In the order refresh_search_text reads them back: by kind, then as given.
-    found = sorted(((c.kind, c.normalized, c.value) for c in comms.flatten(row.parsed)), key=lambda c: c[0])
-    values["search_text"] = items.search_text_of(names, found)
-    return values
+    found = sorted(((c.kind, c.normalized, c.value) for c in comms.flatten(parsed)), key=lambda c: c[0])
+    return items.search_text_of(names, found)
 
 
 class _Client:
