@@ -218,13 +218,13 @@ def _owners_of(kind: str, values: list[str]) -> Iterable[tuple[str, int | None, 
     # Plain SQL on the (kind, normalized) index: the ORM prepares each of the thousands of values
     # of a batch's IN list one by one, which costs more than the query.
     table = connection.ops.quote_name(Communication._meta.db_table)
+    select = f"SELECT normalized, lead_id, contact_id, company_id FROM {table} WHERE kind = %s AND normalized"  # noqa: S608
     for start in range(0, len(values), _CHUNK):
         chunk = values[start : start + _CHUNK]
-        marks = ", ".join(["%s"] * len(chunk))
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT normalized, lead_id, contact_id, company_id FROM {table} "  # noqa: S608 - a model's table
-                f"WHERE kind = %s AND normalized IN ({marks})",
-                [kind, *chunk],
-            )
+            if connection.vendor == "postgresql":
+                # One array parameter: PostgreSQL parses and plans it far faster than thousands of them.
+                cursor.execute(f"{select} = ANY(%s)", [kind, chunk])
+            else:
+                cursor.execute(f"{select} IN ({', '.join(['%s'] * len(chunk))})", [kind, *chunk])
             yield from cursor.fetchall()
