@@ -111,3 +111,33 @@ def test_bad_filters_are_refused():
     with pytest.raises(Invalid):
         exports.filter_from({"stage": "NEW"})
     assert exports.filter_from({"stage": "3,4", "closed": "no"}).stage_ids == [3, 4]
+
+
+def test_a_russian_export_imports_back(leads, admin, tmp_path, lead_statuses):
+    from django.utils import translation
+
+    from voronka.crm.models import Lead
+
+    with translation.override("ru"):
+        header = exports.headers("lead")
+        data = b"".join(exports.stream(admin, "lead", ItemFilter(), "csv-1251"))
+    path = tmp_path / "export-ru.csv"
+    path.write_bytes(data)
+    Lead.objects.all().delete()
+
+    job = run_import(
+        start_import(path, options=Options(entity="lead", on_duplicate="create"), actor=admin),
+        path=path,
+        actor=admin,
+        workers=0,
+    )
+
+    assert "Рабочий телефон" in header and "Ответственный" in header
+    assert (job.encoding, job.delimiter, job.created_count, job.failed_count, job.warnings_count) == (
+        "cp1251",
+        ";",
+        3,
+        0,
+        0,
+    )
+    assert Lead.objects.get(first_name="Иван").communications.count() == 2

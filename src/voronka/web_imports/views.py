@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from voronka.crm.models import Communication
 from voronka.crm.selectors.items import MODELS
 from voronka.imports import exports, mapping, selectors
 from voronka.imports.services import Options, column_mapping, open_file, queue_import, start_import
@@ -22,6 +23,7 @@ from voronka.lib.errors import Conflict, DomainError, NotFound
 from voronka.web_imports.forms import UploadForm
 
 _DRAFTS = "import_drafts"
+Label = Communication.Label
 PREVIEW_ROWS = 8
 
 
@@ -165,9 +167,9 @@ def _choices(entity: str) -> list[tuple[str, str]]:
     for target in mapping.TARGETS[entity]:
         label = str(mapping.LABELS[target])
         if target == "phone":
-            choices += [(f"phone:{code}", f"{label} ({_(code)})") for code in mapping.PHONE_LABELS]
+            choices += [(f"phone:{code}", f"{label} ({Label(code).label})") for code in mapping.PHONE_LABELS]
         elif target == "email":
-            choices += [(f"email:{code}", f"{label} ({_(code)})") for code in mapping.EMAIL_LABELS]
+            choices += [(f"email:{code}", f"{label} ({Label(code).label})") for code in mapping.EMAIL_LABELS]
         else:
             choices.append((target, label))
     for field in load_context(entity).custom_fields:
