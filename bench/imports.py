@@ -147,101 +147,64 @@ def raw_insert(path: str) -> int:
     now = timezone.now()
     columns = [f.attname for f in Lead._meta.concrete_fields]
     defaults = {f.attname: f.get_default() for f in Lead._meta.concrete_fields}
+
+    def write(batch: list[list[str]]) -> int:
+        with transaction.atomic():
+            ids = bulk_insert.allocate_ids(Lead, len(batch))
+            items, comms, history, timeline = [], [], [], []
+            for pk, (first, last, work, mobile, email, *_rest) in zip(ids, batch, strict=True):
+                values = {
+                    **defaults,
+                    "id": pk,
+                    "title": f"{first} {last}",
+                    "first_name": first,
+                    "last_name": last,
+                    "status_id": stage.pk,
+                    "currency": "RUB",
+                    "amount": "1.00",
+                    "created_at": now,
+                    "updated_at": now,
+                    "created_by_id": actor.pk,
+                    "custom": {},
+                    "utm": {},
+                }
+                items.append([values[c] for c in columns])
+                comms += [
+                    ("phone", "work", work, work, 0, pk),
+                    ("phone", "mobile", mobile, mobile, 0, pk),
+                    ("email", "work", email, email, 0, pk),
+                ]
+                history.append((pk, stage.pipeline_id, stage.pk, now, actor.pk, False, ""))
+                timeline.append((pk, "import", actor.pk, now, "", {"import_job": 1}, False))
+            bulk_insert.insert(Lead, columns, items)
+            bulk_insert.insert(
+                Communication, ("kind", "label", "value", "normalized", "sort", "lead_id"), comms
+            )
+            bulk_insert.insert(
+                StageHistory,
+                ("lead_id", "pipeline_id", "to_stage_id", "moved_at", "moved_by_id", "is_backward", "reason"),
+                history,
+            )
+            bulk_insert.insert(
+                TimelineEntry,
+                ("lead_id", "kind", "actor_id", "created_at", "text", "data", "is_pinned"),
+                timeline,
+            )
+        return len(batch)
+
     count = 0
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle, delimiter=";")
         next(reader)
-        batch = []
+        batch: list[list[str]] = []
         for row in reader:
             batch.append(row)
             if len(batch) == 2000:
-                count += _raw_batch(
-                    batch,
-                    columns,
-                    defaults,
-                    actor,
-                    stage,
-                    now,
-                    bulk_insert,
-                    transaction,
-                    Lead,
-                    Communication,
-                    StageHistory,
-                    TimelineEntry,
-                )
+                count += write(batch)
                 batch = []
         if batch:
-            count += _raw_batch(
-                batch,
-                columns,
-                defaults,
-                actor,
-                stage,
-                now,
-                bulk_insert,
-                transaction,
-                Lead,
-                Communication,
-                StageHistory,
-                TimelineEntry,
-            )
+            count += write(batch)
     return count
-
-
-def _raw_batch(
-    batch,
-    columns,
-    defaults,
-    actor,
-    stage,
-    now,
-    bulk_insert,
-    transaction,
-    Lead,
-    Communication,
-    StageHistory,
-    TimelineEntry,
-) -> int:
-    with transaction.atomic():
-        ids = bulk_insert.allocate_ids(Lead, len(batch))
-        items, comms, history, timeline = [], [], [], []
-        for pk, row in zip(ids, batch, strict=True):
-            values = {
-                **defaults,
-                "id": pk,
-                "title": f"{row[0]} {row[1]}",
-                "first_name": row[0],
-                "last_name": row[1],
-                "status_id": stage.pk,
-                "currency": "RUB",
-                "amount": "1.00",
-                "created_at": now,
-                "updated_at": now,
-                "created_by_id": actor.pk,
-                "custom": {},
-                "utm": {},
-            }
-            items.append([values[c] for c in columns])
-            comms += [
-                ("phone", "work", row[2], row[2], 0, pk),
-                ("phone", "mobile", row[3], row[3], 0, pk),
-                ("email", "work", row[4], row[4], 0, pk),
-            ]
-            history.append((pk, stage.pipeline_id, stage.pk, now, actor.pk, False, ""))
-            timeline.append((pk, "import", actor.pk, now, "", {"import_job": 1}, False))
-        bulk_insert.insert(Lead, columns, items)
-        bulk_insert.insert(Communication, ("kind", "label", "value", "normalized", "sort", "lead_id"), comms)
-        bulk_insert.insert(
-            StageHistory,
-            ("lead_id", "pipeline_id", "to_stage_id", "moved_at", "moved_by_id", "is_backward", "reason"),
-            history,
-        )
-        bulk_insert.insert(
-            TimelineEntry,
-            ("lead_id", "kind", "actor_id", "created_at", "text", "data", "is_pinned"),
-            timeline,
-        )
-    return len(batch)
 
 
 def run(database: str, path: Path, mode: str) -> dict:

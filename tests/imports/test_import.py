@@ -10,7 +10,7 @@ from voronka.imports.models import ImportJob
 from voronka.imports.services import Options, run_import, start_import
 from voronka.lib.errors import Conflict, Invalid
 
-from .conftest import write_csv
+from .conftest import BITRIX_ROWS, write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -80,29 +80,7 @@ def test_the_error_report_holds_the_broken_rows_only_with_the_reason(bitrix_lead
     assert header[:4] == ["ID", "Название лида", "Обращение", "Имя"]
     assert header[-1] == "Import error"
     assert [row[0] for row in rows] == ["103", "106"]
-    assert rows[0][:-1] == [
-        "103",
-        "Битая строка",
-        "",
-        "Пётр",
-        "",
-        "Ложкин",
-        "Обработан",
-        "много",
-        "RUB",
-        "Реклама",
-        "",
-        "12",
-        "",
-        "not-an-e-mail",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "Y",
-    ]
+    assert rows[0][:-1] == BITRIX_ROWS[2]
     assert "row 4" in rows[0][-1]
     for column in ("Сумма", "Рабочий телефон", "Рабочий e-mail"):
         assert column in rows[0][-1]

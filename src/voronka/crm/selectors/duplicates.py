@@ -71,13 +71,7 @@ def find_duplicates(
             "kind", "normalized", "lead_id", "contact_id", "company_id"
         )[: limit * 10]
         for kind, normalized, lead_id, contact_id, company_id in rows:
-            owner = (
-                ("lead", lead_id)
-                if lead_id
-                else ("contact", contact_id)
-                if contact_id
-                else ("company", company_id)
-            )
+            owner = _owner(lead_id, contact_id, company_id)
             if owner[0] in kinds and owner != exclude:
                 found.setdefault(owner, (kind, normalized))
     key = company_key(company_title) if company_title else ""
@@ -86,6 +80,15 @@ def find_duplicates(
             if ("company", company_id) != exclude:
                 found.setdefault(("company", company_id), ("company", company_title))
     return _describe(found, user=user, limit=limit)
+
+
+def _owner(lead_id: int | None, contact_id: int | None, company_id: int | None) -> tuple[str, int]:
+    """Return the (kind, id) of a communication's item (exactly one of the ids is set)."""
+    if lead_id:
+        return ("lead", lead_id)
+    if contact_id:
+        return ("contact", contact_id)
+    return ("company", company_id)
 
 
 def _describe(found: dict[tuple[str, int], tuple[str, str]], *, user: User | None, limit: int) -> list[Match]:
@@ -188,13 +191,7 @@ def index_duplicates(
         (Communication.Kind.EMAIL, set(emails)),
     ):
         for normalized, lead_id, contact_id, company_id in _owners_of(str(comm_kind), sorted(values)):
-            owner = (
-                ("lead", lead_id)
-                if lead_id
-                else ("contact", contact_id)
-                if contact_id
-                else ("company", company_id)
-            )
+            owner = _owner(lead_id, contact_id, company_id)
             if owner[0] in kinds:
                 owners.setdefault((str(comm_kind), normalized), []).append(owner)
     keys = sorted({key for key in (company_key(title) for title in company_titles if title) if key})
