@@ -18,6 +18,18 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
+def defaults():
+    """The roles, pipelines and sources the migrations create (a transactional test before may have flushed them)."""
+    from django.apps import apps
+
+    from voronka.accounts.roles import create_built_in_roles
+    from voronka.crm.defaults import create_defaults
+
+    create_built_in_roles(apps)
+    create_defaults(apps)
+
+
+@pytest.fixture
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
@@ -26,7 +38,7 @@ def browser():
         browser.close()
 
 
-def test_upload_check_and_import_a_bitrix24_export(live_server, browser, settings, tmp_path):
+def test_upload_check_and_import_a_bitrix24_export(live_server, browser, settings, tmp_path, defaults):
     # given: an administrator and a Bitrix24 lead export in Windows-1251
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.MEDIA_ROOT = tmp_path / "media"
