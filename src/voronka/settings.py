@@ -188,6 +188,9 @@ STORAGES = {
 }
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Uploaded import files and error reports hold clients' personal data: kept outside MEDIA_ROOT
+# (which a web server may publish), served only through the import views.
+IMPORTS_DIR = Path(os.environ.get("IMPORTS_DIR", VAR_DIR / "imports"))
 
 # --- Background work ------------------------------------------------------------------------
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "db")

@@ -10,6 +10,13 @@ from ..imports.conftest import BITRIX_HEADERS, BITRIX_ROWS, write_csv
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def imports_dir(settings, tmp_path):
+    """Error reports and uploads of the test go to its own folder."""
+    settings.IMPORTS_DIR = tmp_path / "imports"
+    return settings.IMPORTS_DIR
+
+
 @pytest.fixture
 def bitrix_file(tmp_path):
     return write_csv(tmp_path / "LEAD.csv", [BITRIX_HEADERS, *BITRIX_ROWS], encoding="cp1251", delimiter=";")

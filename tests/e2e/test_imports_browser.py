@@ -41,7 +41,7 @@ def browser():
 def test_upload_check_and_import_a_bitrix24_export(live_server, browser, settings, tmp_path, defaults):
     # given: an administrator and a Bitrix24 lead export in Windows-1251
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.IMPORTS_DIR = tmp_path / "imports"
     create_user(
         username="boss",
         password="demo12345-pass",

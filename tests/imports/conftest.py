@@ -179,6 +179,13 @@ def write_csv(path: Path, rows: list[list[str]], *, encoding: str, delimiter: st
     return path
 
 
+@pytest.fixture(autouse=True)
+def imports_dir(settings, tmp_path):
+    """Error reports and uploads of the test go to its own folder."""
+    settings.IMPORTS_DIR = tmp_path / "imports"
+    return settings.IMPORTS_DIR
+
+
 @pytest.fixture
 def smirnova(db):
     return create_user(

@@ -147,7 +147,7 @@ def start_import(
 
 
 def _default_errors_path(job: ImportJob) -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports" / "errors" / f"import-{job.pk}-errors.csv"
+    return Path(settings.IMPORTS_DIR) / "errors" / f"import-{job.pk}-errors.csv"
 
 
 def run_import(

@@ -70,7 +70,7 @@ def upload(request):
 
 
 def _store(upload, token: str) -> Path:
-    folder = Path(settings.MEDIA_ROOT) / "imports" / "uploads" / token
+    folder = Path(settings.IMPORTS_DIR) / "uploads" / token
     folder.mkdir(parents=True, exist_ok=True)
     safe = Path(upload.name).name.replace("\x00", "")[-120:] or "upload"
     path = folder / safe
