@@ -30,7 +30,7 @@ class State:
     language: str = "en"
 
 
-@dataclass(slots=True)
+@dataclass
 class Ready:
     """A row cleaned and ready for the batch's writes."""
 
@@ -41,7 +41,7 @@ class Ready:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@dataclass
 class Failed:
     """A row that cannot be imported, and why (by column)."""
 

@@ -7,8 +7,7 @@ reported together in `details`, keyed "phones.0", "emails.1", ...
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext_lazy as _
 
@@ -35,8 +34,9 @@ DEFAULT_LABEL = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Comm:
+# A named tuple rather than a dataclass: imports send hundreds of thousands of these from their
+# parsing worker to the writer, and a tuple unpickles three times faster.
+class Comm(NamedTuple):
     """One phone, e-mail, messenger or site, with its normalized form once parsed."""
 
     kind: str
