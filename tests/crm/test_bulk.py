@@ -275,3 +275,17 @@ def test_bulk_query_count_does_not_grow_with_rows(
         results = create_bulk("lead", rows, actor=manager, on_duplicate="skip")
     assert {r.outcome for r in results} == {Outcome.CREATED}
     assert Communication.objects.count() == 2 * count
+
+
+def test_leads_of_one_company_are_not_duplicates_of_each_other(manager, lead_statuses):
+    results = create_bulk(
+        "lead",
+        [
+            lead_row(1, title="A", company_title="ООО Ромашка", phones=["+7 495 000-00-01"]),
+            lead_row(2, title="B", company_title="Ромашка", phones=["+7 495 000-00-02"]),
+        ],
+        actor=manager,
+        on_duplicate="skip",
+    )
+
+    assert [r.outcome for r in results] == [Outcome.CREATED, Outcome.CREATED]

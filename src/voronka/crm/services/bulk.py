@@ -519,7 +519,9 @@ class _Pending:
             number = self.numbers[id(row)] = _PENDING + len(self.rows)
             self.rows.append(row)
         for key in keys:
-            self._put(key, number)
+            # A lead's company name finds companies, never other leads (duplicates.match_kinds).
+            if key[0] != "company" or self.kind == "company":
+                self._put(key, number)
 
     def add_existing(self, target: Match, keys: list[tuple[str, str]]) -> None:
         for key in keys:
