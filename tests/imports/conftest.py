@@ -238,6 +238,25 @@ def merged_header_xlsx(tmp_path) -> Path:
 
 
 @pytest.fixture
+def two_row_header_xlsx(tmp_path) -> Path:
+    """Leads in Excel with a two-row header: "Имя" merged down, "Телефон" merged over "Рабочий" and "Мобильный"."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Имя", "Телефон", None, "E-mail", None])
+    sheet.append([None, "Рабочий", "Мобильный", "Рабочий", "Личный"])
+    sheet.merge_cells("A1:A2")
+    sheet.merge_cells("B1:C1")
+    sheet.merge_cells("D1:E1")
+    sheet.append(["Иван", "+7 495 109-63-75", "+7 916 555-12-12", "ivan@work.ru", "ivan@home.ru"])
+    sheet.append(["Мария", None, "8 903 111 22 33", None, "maria@mail.ru"])
+    path = tmp_path / "two-rows.xlsx"
+    workbook.save(path)
+    return path
+
+
+@pytest.fixture
 def utf16_companies(tmp_path) -> Path:
     """Companies saved by Excel as "Unicode text": UTF-16 with a byte-order mark, tab-separated."""
     rows = [

@@ -321,3 +321,16 @@ def test_import_with_worker_processes_gives_the_same_result(tmp_path, admin, lea
     job = run_import(job, path=path, actor=admin, workers=1)
 
     assert (job.created_count, job.skipped_count) == (40, 10)
+
+
+def test_leads_from_an_xlsx_with_a_two_row_header(two_row_header_xlsx, admin, lead_statuses):
+    job = run(two_row_header_xlsx, admin)
+
+    assert (job.header_row, job.created_count, job.failed_count) == (2, 2, 0)
+    ivan = Lead.objects.get(first_name="Иван")
+    assert sorted(ivan.communications.values_list("kind", "label", "normalized")) == [
+        ("email", "home", "ivan@home.ru"),
+        ("email", "work", "ivan@work.ru"),
+        ("phone", "mobile", "+79165551212"),
+        ("phone", "work", "+74951096375"),
+    ]

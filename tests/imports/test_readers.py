@@ -254,3 +254,21 @@ def test_utf16_without_bom_is_detected(tmp_path):
 
     assert codecs.lookup(table.encoding).name.startswith("utf-16")
     assert table.headers == ["Имя", "Фамилия"]
+
+
+def test_a_two_row_csv_header_is_joined(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text(
+        "Имя;Телефон;;E-mail\n;Рабочий;Мобильный;\nИван;+7 495 109 63 75;8 916 555 12 12;i@x.ru\n",
+        encoding="utf-8",
+    )
+
+    table = readers.open_table(path, header_score=header_scorer("lead", {}))
+
+    assert table.header_row == 2
+    assert guess("lead", table.headers, {}).targets == [
+        "first_name",
+        "phone:work",
+        "phone:mobile",
+        "email:work",
+    ]

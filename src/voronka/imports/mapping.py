@@ -314,6 +314,10 @@ def guess_target(entity: str, header: str, custom_fields: dict[str, str]) -> str
     if key in custom_fields:
         return f"custom:{custom_fields[key]}"
     target = _ALIASES.get(key) or _ALIASES.get(key.replace("_", " "))
+    words = key.split()
+    if target is None and len(words) == 2:
+        # A two-row header joined: "Телефон Рабочий" is the "Рабочий телефон" of Bitrix24.
+        target = _ALIASES.get(f"{words[1]} {words[0]}")
     if target is None:
         return None
     if entity == "deal" and target == "status":

@@ -15,6 +15,7 @@ Memory stays constant whatever the size of the file.
 
 import codecs
 import csv
+import datetime as dt
 import hashlib
 import io
 import zipfile
@@ -172,6 +173,7 @@ def _open_csv(path: Path, sample: bytes, *, encoding: str, delimiter: str, score
             "import.bad_csv", _("The file cannot be read as CSV: %(error)s") % {"error": error}
         ) from None
     header_index, headers = find_header(records, score)
+    header_index, headers = _sub_header(records, header_index, headers, score)
     table = Table(
         kind="csv",
         path=path,
@@ -293,6 +295,7 @@ def _open_xlsx(path: Path, score) -> Table:
     finally:
         workbook.close()
     header_index, headers = find_header(records, score)
+    header_index, headers = _sub_header(records, header_index, headers, score)
     headers = _merged_headers(records, header_index, headers, score)
 
     def open_rows() -> Iterator[list[Any]]:
@@ -326,6 +329,33 @@ def _xlsx_records(path: Path, title: str) -> Iterator[list[Any]]:
             yield list(row)
     finally:
         workbook.close()
+
+
+def _sub_header(records: list[list[Any]], index: int, headers: list[str], score) -> tuple[int, list[str]]:
+    """Join a second header row: "Телефон" merged over two columns above "Рабочий" and "Мобильный"."""
+    if index + 1 >= len(records):
+        return index, headers
+    raw = records[index + 1]
+    below = [_text(cell) for cell in raw]
+    if not any(below) or any(_looks_like_data(cell) for cell in raw):
+        return index, headers
+    width = max(len(headers), len(below))
+    top = _fill_right(headers + [""] * (width - len(headers)))
+    below += [""] * (width - len(below))
+    joined = []
+    for upper, lower in zip(top, below, strict=True):
+        candidates = [f"{upper} {lower}".strip(), lower, upper] if lower else [upper]
+        joined.append(next((c for c in candidates if c and score([c])), candidates[0]))
+    if score(joined) > score(headers):
+        return index + 1, joined
+    return index, headers
+
+
+def _looks_like_data(value: Any) -> bool:
+    if isinstance(value, int | float | dt.date) and not isinstance(value, bool):
+        return True
+    text = _text(value)
+    return "@" in text or sum(ch.isdigit() for ch in text) >= 5
 
 
 def _merged_headers(records: list[list[Any]], index: int, headers: list[str], score) -> list[str]:
