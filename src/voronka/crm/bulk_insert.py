@@ -94,5 +94,12 @@ def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
         return lambda value: None if value is None else ops.adapt_decimalfield_value(value)
     if isinstance(field, models.JSONField):
         encoder = field.encoder
-        return lambda value: None if value is None else ops.adapt_json_value(value, encoder)
+        empty = ops.adapt_json_value({}, encoder)  # most custom-field and UTM values of a batch
+
+        def adapt_json(value: Any) -> Any:
+            if value is None:
+                return None
+            return empty if value == {} else ops.adapt_json_value(value, encoder)
+
+        return adapt_json
     return None

@@ -6,6 +6,7 @@ touches the database: the worker gets everything it needs (`State`) when it star
 worker never uses the parent's database connection.
 """
 
+import gc
 import multiprocessing
 import os
 from collections import deque
@@ -100,6 +101,25 @@ def _start(state: State) -> None:
     global _state
     _state = state
     translation.activate(state.language)
+    QuietCollector()
+
+
+class QuietCollector:
+    """Collect cycles rarely while importing.
+
+    Each batch allocates hundreds of thousands of objects that live until it is written, and with
+    the default thresholds the collector scans them again and again; reference counting frees them
+    anyway (the rows hold no cycles).
+    """
+
+    def __init__(self) -> None:
+        self.thresholds = gc.get_threshold()
+        gc.freeze()  # what was loaded before the import is never garbage
+        gc.set_threshold(100_000, 50, 1000)
+
+    def restore(self) -> None:
+        gc.set_threshold(*self.thresholds)
+        gc.unfreeze()
 
 
 def _work(chunk: list[tuple[int, list[Any]]]) -> list[Outcome]:

@@ -176,6 +176,7 @@ def run_import(
     memory = _KeyMemory() if job.is_dry_run else None
     finder = clients.Finder(actor=actor, create=not job.is_dry_run)
     count = pipeline.worker_count(table.total, BATCH) if workers is None else workers
+    collector = pipeline.QuietCollector()
     try:
         chunks = _chunks(table.rows(skip=job.rows_done), BATCH)
         for chunk, outcomes in pipeline.converted(chunks, state, workers=count):
@@ -195,6 +196,7 @@ def run_import(
         _fail(job, error)
         raise
     finally:
+        collector.restore()
         report.close()
         if memory is not None:
             memory.close()
