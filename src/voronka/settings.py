@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "voronka.web_intake",
     "voronka.analytics",
     "voronka.web_analytics",
+    "voronka.imports",
+    "voronka.web_imports",
     "voronka.web",
     "voronka.cli",
 ]
@@ -211,6 +213,9 @@ STORAGES = {
 }
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Uploaded import files and error reports hold clients' personal data: kept outside MEDIA_ROOT
+# (which a web server may publish), served only through the import views.
+IMPORTS_DIR = Path(os.environ.get("IMPORTS_DIR", VAR_DIR / "imports"))
 
 # --- Background work ------------------------------------------------------------------------
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "db")

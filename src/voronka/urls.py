@@ -10,5 +10,6 @@ urlpatterns = [
     path("intake/", include("voronka.web_intake.urls")),
     path("analytics/", include("voronka.web_analytics.urls")),
     path("", include("voronka.web_activities.urls")),
+    path("", include("voronka.web_imports.urls")),
     path("", include("voronka.web.urls")),
 ]

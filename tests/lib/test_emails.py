@@ -33,3 +33,29 @@ def test_bad_addresses_are_refused(text):
 
 def test_international_domains_are_accepted():
     assert normalize_email("Ivan@Пример.РФ") == "ivan@пример.рф"
+
+
+plain_addresses = st.builds(
+    lambda local, domain: f"{local}@{domain}",
+    st.text(alphabet="abcXYZ019._+-", min_size=0, max_size=70),
+    st.text(alphabet="abcRU09.-", min_size=0, max_size=30)
+    | st.sampled_from(
+        ["example.com", "mail.ru", "x.test", "a.local", "host.invalid", "xn--p1ai", "a--b.ru", "1.23"]
+    ),
+)
+
+
+@given(address=plain_addresses)
+def test_the_quick_path_for_plain_addresses_agrees_with_email_validator(address):
+    from email_validator import EmailNotValidError, validate_email
+
+    from voronka.lib.emails import _plain
+
+    try:
+        expected = validate_email(address, check_deliverability=False, allow_smtputf8=True).normalized.lower()
+    except EmailNotValidError:
+        expected = None
+    quick = _plain(address)
+    if quick is not None:
+        assert quick == expected
+    assert try_normalize_email(address) == expected

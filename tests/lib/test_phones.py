@@ -47,3 +47,33 @@ def test_non_numbers_are_refused_with_a_code(text):
         normalize_phone(text)
     assert error.value.code in {"phone.empty", "phone.invalid"}
     assert try_normalize_phone(text) is None
+
+
+def _by_phonenumbers(text: str) -> str | None:
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text.strip(), "RU")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+plain_spellings = st.text(alphabet="0123456789 ()-.+", max_size=22) | st.builds(
+    lambda prefix, digits, sep: prefix + sep.join([digits[:3], digits[3:6], digits[6:8], digits[8:]]),
+    st.sampled_from(["", "8", "7", "+7", "+7 ", "8 ", "+8", "+1", "810", "(", "+7("]),
+    st.text(alphabet="0123456789", min_size=8, max_size=12),
+    st.sampled_from(["", " ", "-", ".", ") "]),
+)
+
+
+@given(text=plain_spellings)
+def test_the_quick_path_for_russian_numbers_agrees_with_phonenumbers(text):
+    from voronka.lib.phones import _russian
+
+    quick = _russian(text.strip())
+    if quick is not None:
+        assert quick == _by_phonenumbers(text)
+    assert try_normalize_phone(text, region="RU") == _by_phonenumbers(text)

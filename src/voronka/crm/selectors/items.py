@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import Action, User
 from voronka.accounts.rights import owner_ids
-from voronka.crm.models import Company, Contact, Deal, Lead
+from voronka.crm.models import Communication, Company, Contact, Deal, Lead
 from voronka.lib.errors import NotFound
 
 MODELS = {"lead": Lead, "deal": Deal, "contact": Contact, "company": Company}
@@ -92,3 +92,19 @@ def get_visible_contact(*, user: User | None, contact_id: int) -> Contact:
 def get_visible_company(*, user: User | None, company_id: int) -> Company:
     """Return a company the user may see, or raise NotFound."""
     return get_visible(user, "company", company_id)
+
+
+def communications_of(kind: str, item_ids: list[int]) -> dict[int, list[tuple[str, str, str]]]:
+    """Return {item id: [(kind, label, value), ...]} for items already obtained through visible()."""
+    if kind == "deal" or not item_ids:
+        return {}
+    column = f"{kind}_id"
+    found: dict[int, list[tuple[str, str, str]]] = {}
+    rows = (
+        Communication.objects.filter(**{f"{column}__in": item_ids})
+        .order_by(column, "kind", "sort", "pk")
+        .values_list(column, "kind", "label", "value")
+    )
+    for owner, comm_kind, label, value in rows:
+        found.setdefault(owner, []).append((comm_kind, label, value))
+    return found

@@ -36,21 +36,7 @@ def _create(
     cleaned = items.clean_fields(kind, fields)
     parsed = comms.parse(communications)
     custom_values = items.prepare_custom(kind, custom, current=None, creating=True)
-    if model is Company and not cleaned.get("title"):
-        raise Invalid(
-            "company.title_required", _("A company needs a name."), details={"title": _("Required.")}
-        )
-    if model is Contact and not (
-        cleaned.get("first_name")
-        or cleaned.get("last_name")
-        or cleaned.get("second_name")
-        or comms.flatten(parsed)
-    ):
-        raise Invalid(
-            "contact.name_required",
-            _("A contact needs a name, a phone or an e-mail."),
-            details={"last_name": _("Required.")},
-        )
+    check_required(kind, cleaned, parsed)
     cleaned["assigned_to"] = items.default_responsible(actor, cleaned.get("assigned_to"))
     owner = cleaned["assigned_to"]
     items.require(actor, Action.CREATE, kind, owner_id=owner.pk if owner else None)
@@ -76,6 +62,25 @@ def _create(
     item.save(update_fields=["search_text"] + (["title_key"] if model is Company else []))
     items.record_creation(item, actor=actor, data={"lead_id": lead.pk} if lead else None)
     return item
+
+
+def check_required(kind: str, cleaned: dict[str, Any], parsed: dict[str, list[comms.Comm]] | None) -> None:
+    """Raise Invalid unless a new company has a name, and a new contact a name, phone or e-mail."""
+    if kind == "company" and not cleaned.get("title"):
+        raise Invalid(
+            "company.title_required", _("A company needs a name."), details={"title": _("Required.")}
+        )
+    if kind == "contact" and not (
+        cleaned.get("first_name")
+        or cleaned.get("last_name")
+        or cleaned.get("second_name")
+        or comms.flatten(parsed)
+    ):
+        raise Invalid(
+            "contact.name_required",
+            _("A contact needs a name, a phone or an e-mail."),
+            details={"last_name": _("Required.")},
+        )
 
 
 @transaction.atomic

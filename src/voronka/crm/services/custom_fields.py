@@ -34,10 +34,20 @@ def definitions(entity: str) -> list[CustomField]:
 
 
 def clean_values(
-    entity: str, values: Mapping[str, Any] | None, *, current: Mapping[str, Any] | None = None, creating: bool
+    entity: str,
+    values: Mapping[str, Any] | None,
+    *,
+    current: Mapping[str, Any] | None = None,
+    creating: bool,
+    known_fields: list[CustomField] | None = None,
+    user_ids: set[int] | None = None,
 ) -> dict[str, Any]:
-    """Return the item's new `custom` dict: `current` updated with validated `values`."""
-    fields = {field.code: field for field in definitions(entity)}
+    """Return the item's new `custom` dict: `current` updated with validated `values`.
+
+    Bulk writes pass the field definitions (`known_fields`) and the active `user_ids` they loaded once.
+    """
+    given = known_fields if known_fields is not None else definitions(entity)
+    fields = {field.code: field for field in given}
     result = dict(current or {})
     errors: dict[str, str] = {}
     for code, raw in (values or {}).items():
@@ -46,7 +56,7 @@ def clean_values(
             errors[f"custom.{code}"] = str(_("There is no such field."))
             continue
         try:
-            cleaned = _clean(field, raw)
+            cleaned = _clean(field, raw, user_ids)
         except Invalid as error:
             errors[f"custom.{field.code}"] = str(error.message)
             continue
@@ -64,22 +74,26 @@ def clean_values(
     return result
 
 
-def _clean(field: CustomField, raw: Any) -> Any:
+def _clean(field: CustomField, raw: Any, user_ids: set[int] | None) -> Any:
     if raw in _EMPTY:
         return None
     if field.is_multiple:
         items = raw if isinstance(raw, list | tuple) else [raw]
-        return [value for value in (_clean_one(field, item) for item in items) if value not in _EMPTY]
+        return [
+            value for value in (_clean_one(field, item, user_ids) for item in items) if value not in _EMPTY
+        ]
     if isinstance(raw, list | tuple):
         raise Invalid("custom.not_multiple", _("This field takes one value."))
-    return _clean_one(field, raw)
+    return _clean_one(field, raw, user_ids)
 
 
-def _clean_one(field: CustomField, raw: Any) -> Any:
+def _clean_one(field: CustomField, raw: Any, user_ids: set[int] | None) -> Any:
     if raw in _EMPTY:
         return None
     if isinstance(raw, Mapping | list | tuple | set):
         raise Invalid("custom.bad_value", _("This field takes a plain value."))
+    if field.type == Type.USER:
+        return _user(field, raw, user_ids)
     cleaner = _CLEANERS[field.type]
     return cleaner(field, raw)
 
@@ -138,13 +152,18 @@ def _enum(field: CustomField, raw: Any) -> int:
     raise Invalid("custom.bad_option", _("“%(value)s” is not one of the options.") % {"value": raw})
 
 
-def _user(field: CustomField, raw: Any) -> int:
+def _user(field: CustomField, raw: Any, user_ids: set[int] | None) -> int:
     user_id = raw.pk if isinstance(raw, User) else raw
     try:
         user_id = int(user_id)
     except (TypeError, ValueError):
         raise Invalid("custom.bad_user", _("“%(value)s” is not a user.") % {"value": raw}) from None
-    if not User.objects.filter(pk=user_id, is_active=True).exists():
+    known = (
+        user_id in user_ids
+        if user_ids is not None
+        else User.objects.filter(pk=user_id, is_active=True).exists()
+    )
+    if not known:
         raise Invalid("custom.bad_user", _("“%(value)s” is not a user.") % {"value": raw})
     return user_id
 
@@ -155,7 +174,6 @@ _CLEANERS = {
     Type.DATE: _date,
     Type.BOOL: _bool,
     Type.ENUM: _enum,
-    Type.USER: _user,
 }
 
 

@@ -68,11 +68,10 @@ def create_deal(
     )
     deal.is_repeat = _is_repeat(deal)
     if not deal.title:
-        client = deal.company or deal.contact
-        deal.title = str(client) if client else ""
+        deal.title = default_title(deal)
     deal.save()
     if not deal.title:
-        deal.title = gettext("Deal #%(id)s") % {"id": deal.pk}
+        deal.title = numbered_title(deal.pk)
     if rows:
         deal.amount = products.store_rows(deal, rows)
     items.refresh_search_text(deal)
@@ -85,12 +84,17 @@ def create_deal(
 def _place(pipeline: Pipeline | None, stage: Stage | None) -> tuple[Pipeline, Stage]:
     if pipeline is None:
         pipeline = stage.pipeline if stage is not None else default_deal_pipeline()
+    return place(pipeline, stage, first=first_stage(pipeline) if stage is None else None)
+
+
+def place(pipeline: Pipeline, stage: Stage | None, *, first: Stage | None) -> tuple[Pipeline, Stage]:
+    """Return where a new deal starts: `stage` of `pipeline` if it belongs there, else `first`."""
     if pipeline.kind != Pipeline.Kind.DEAL:
         raise Invalid(
             "deal.bad_pipeline", _("This is not a deal pipeline."), details={"pipeline": _("Unknown.")}
         )
     if stage is None:
-        stage = first_stage(pipeline)
+        stage = first
     if stage.pipeline_id != pipeline.pk:
         raise Invalid(
             "deal.bad_stage",
@@ -100,10 +104,32 @@ def _place(pipeline: Pipeline | None, stage: Stage | None) -> tuple[Pipeline, St
     return pipeline, stage
 
 
+def default_title(deal: Deal) -> str:
+    """Return the title of a deal created without one: its client's name (the id is added later)."""
+    client = deal.company or deal.contact
+    return str(client) if client else ""
+
+
+def numbered_title(pk: int) -> str:
+    """Return the title of a deal that has nothing better: "Deal #12"."""
+    return gettext("Deal #%(id)s") % {"id": pk}
+
+
 def _is_repeat(deal: Deal) -> bool:
-    if deal.contact_id and Deal.objects.filter(contact_id=deal.contact_id).exists():
-        return True
-    return bool(deal.company_id and Deal.objects.filter(company_id=deal.company_id).exists())
+    contacts, companies = clients_with_deals(
+        [deal.contact_id] if deal.contact_id else [], [deal.company_id] if deal.company_id else []
+    )
+    return bool(contacts or companies)
+
+
+def clients_with_deals(contact_ids: list[int], company_ids: list[int]) -> tuple[set[int], set[int]]:
+    """Return which of the contacts and companies already have deals (a new deal of theirs is a repeat deal)."""
+    contacts = companies = set()
+    if contact_ids:
+        contacts = set(Deal.objects.filter(contact_id__in=contact_ids).values_list("contact_id", flat=True))
+    if company_ids:
+        companies = set(Deal.objects.filter(company_id__in=company_ids).values_list("company_id", flat=True))
+    return contacts, companies
 
 
 @transaction.atomic

@@ -62,12 +62,34 @@ def resolve(
     all_comms = comms.flatten(parsed)
     phones = [c.normalized for c in all_comms if c.kind == comms.Kind.PHONE]
     emails = [c.normalized for c in all_comms if c.kind == comms.Kind.EMAIL]
-    kinds = ("lead", "contact", "company") if kind == "lead" else ("contact", "company")
+    matches = find_duplicates(
+        phones=phones, emails=emails, company_title=company_title, kinds=match_kinds(kind)
+    )
+    target = choose(kind, policy, matches)
+    resolution = Resolution(matches=matches)
+    if target is not None:
+        resolution.existing = _MODELS[kind].objects.get(pk=target.item_id)
+    elif policy == DuplicatePolicy.ATTACH and matches:
+        resolution.contact, resolution.company = known_client(matches)
+    return resolution
+
+
+def match_kinds(kind: str) -> tuple[str, ...]:
+    """Return the kinds of items a new item of `kind` is compared with."""
+    if kind == "lead":
+        return ("lead", "contact", "company")
     if kind == "company":
-        kinds = ("company", "contact")
-    matches = find_duplicates(phones=phones, emails=emails, company_title=company_title, kinds=kinds)
-    if not matches:
-        return Resolution()
+        return ("company", "contact")
+    return ("contact", "company")
+
+
+def choose(kind: str, policy: DuplicatePolicy, matches: list[Match]) -> Match | None:
+    """Return the match a SKIP or MERGE returns instead of creating; raise DuplicateFound on REFUSE.
+
+    `matches` come newest first, open items before closed ones (find_duplicates' order).
+    """
+    if not matches or policy == DuplicatePolicy.CREATE:
+        return None
     if policy == DuplicatePolicy.REFUSE:
         raise DuplicateFound(
             "duplicate.found",
@@ -75,13 +97,9 @@ def resolve(
             % {"title": matches[0].title, "by": matches[0].matched_by, "value": matches[0].value},
             details={"duplicates": [m.as_dict() for m in matches]},
         )
-    same_kind = [m for m in matches if m.kind == kind]
-    resolution = Resolution(matches=matches)
-    if policy in (DuplicatePolicy.SKIP, DuplicatePolicy.MERGE) and same_kind:
-        resolution.existing = _MODELS[kind].objects.get(pk=same_kind[0].item_id)
-    elif policy == DuplicatePolicy.ATTACH:
-        resolution.contact, resolution.company = known_client(matches)
-    return resolution
+    if policy in (DuplicatePolicy.SKIP, DuplicatePolicy.MERGE):
+        return next((m for m in matches if m.kind == kind), None)
+    return None
 
 
 def known_client(matches: list[Match]) -> tuple[Contact | None, Company | None]:
@@ -102,15 +120,14 @@ def merge_into(
     fields: Mapping[str, Any],
     parsed: dict[str, list[comms.Comm]] | None,
     custom: Mapping[str, Any] | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> Any:
-    """Merge new data into an existing item: fill its empty fields, add missing communications."""
+    """Merge new data into an existing item: fill its empty fields, add missing communications.
+
+    `data` is added to the timeline entry (an import names its job there).
+    """
     items.require(actor, Action.UPDATE, existing.kind, owner_id=existing.assigned_to_id)
-    filled = {
-        name: value
-        for name, value in fields.items()
-        if value not in (None, "", {}) and not _has(existing, name)
-    }
-    changes = items.apply_changes(existing, filled)
+    changes = items.apply_changes(existing, fillable(existing, fields))
     new_custom = {code: value for code, value in (custom or {}).items() if code not in existing.custom}
     if new_custom:
         existing.custom = items.prepare_custom(
@@ -126,14 +143,27 @@ def merge_into(
         existing,
         kind=timeline.Kind.MERGED,
         actor=actor,
-        data={"changes": changes, "added": [{"kind": c.kind, "value": c.value} for c in added]},
+        data={
+            "changes": changes,
+            "added": [{"kind": c.kind, "value": c.value} for c in added],
+            **(data or {}),
+        },
     )
     bus.publish(events.ItemsMerged(kind=existing.kind.value, item_id=existing.pk, actor_id=actor.pk))
     return existing
 
 
-def _has(item, name: str) -> bool:
-    value = getattr(item, name, None)
+def fillable(existing, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the new values a merge may set: those of fields `existing` has empty (it keeps its own)."""
+    return {
+        name: value
+        for name, value in fields.items()
+        if value not in (None, "", {}) and not has_value(getattr(existing, name, None), name)
+    }
+
+
+def has_value(value: Any, name: str) -> bool:
+    """Return True if a field holds a value a merge must keep (a zero amount counts as empty)."""
     if name == "amount":
         return bool(value)
     return value not in (None, "", {})

@@ -8,7 +8,8 @@ Rules enforced here:
 """
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from voronka.accounts.models import Action, User
 from voronka.accounts.rights import can
 from voronka.crm import events
-from voronka.crm.models import Communication, Company, Contact, Deal, Lead, Source
+from voronka.crm.models import Communication, Company, Contact, CustomField, Deal, Lead, Source
 from voronka.crm.models.base import ItemKind
 from voronka.crm.services import comms, timeline
 from voronka.crm.services.custom_fields import clean_values
@@ -103,7 +104,18 @@ def require(actor: User, action: str, kind: str, *, owner_id: int | None) -> Non
         raise Forbidden(f"rights.{action}", _FORBIDDEN[Action(action)])
 
 
-def clean_fields(kind: str, values: Mapping[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Tables:
+    """Sources and users loaded once, so cleaning a batch of rows needs no queries (bulk writes).
+
+    `sources` maps upper-case codes and str(pk) to sources; `users` maps pks to users.
+    """
+
+    sources: Mapping[str, Source]
+    users: Mapping[int, User]
+
+
+def clean_fields(kind: str, values: Mapping[str, Any], *, tables: Tables | None = None) -> dict[str, Any]:
     """Validate the plain fields of a write; unknown names and bad values are reported together."""
     spec = FIELDS[kind]
     model = ITEM_MODELS[kind]
@@ -115,7 +127,7 @@ def clean_fields(kind: str, values: Mapping[str, Any]) -> dict[str, Any]:
             errors[name] = str(_("Unknown field."))
             continue
         try:
-            cleaned[name] = _clean(model, name, cleaner, raw)
+            cleaned[name] = _clean(model, name, cleaner, raw, tables)
         except Invalid as error:
             errors[name] = str(error.message)
     if errors:
@@ -123,7 +135,7 @@ def clean_fields(kind: str, values: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _clean(model: type[models.Model], name: str, cleaner: str, raw: Any) -> Any:
+def _clean(model: type[models.Model], name: str, cleaner: str, raw: Any, tables: Tables | None) -> Any:
     if cleaner == TEXT:
         text = "" if raw is None else str(raw).strip()
         limit = getattr(model._meta.get_field(name), "max_length", None) or TEXT_LIMIT
@@ -135,9 +147,9 @@ def _clean(model: type[models.Model], name: str, cleaner: str, raw: Any) -> Any:
     if cleaner == CURRENCY:
         return to_currency(raw, default=settings.DEFAULT_CURRENCY)
     if cleaner == SOURCE:
-        return resolve_source(raw)
+        return resolve_source(raw, sources=tables.sources if tables else None)
     if cleaner == USER:
-        return resolve_user(raw)
+        return resolve_user(raw, users=tables.users if tables else None)
     if cleaner == DATE:
         return _date(raw)
     if cleaner == PERCENT:
@@ -153,22 +165,25 @@ def _clean(model: type[models.Model], name: str, cleaner: str, raw: Any) -> Any:
     raise AssertionError(cleaner)
 
 
-def resolve_source(raw: Any) -> Source | None:
+def resolve_source(raw: Any, *, sources: Mapping[str, Source] | None = None) -> Source | None:
     """Return the source given as an instance, id or code; None for empty."""
     if raw in (None, ""):
         return None
     if isinstance(raw, Source):
         return raw
     text = str(raw).strip()
-    source = Source.objects.filter(code__iexact=text).first()
-    if source is None and text.isdigit():
-        source = Source.objects.filter(pk=int(text)).first()
+    if sources is not None:
+        source = sources.get(text.upper())
+    else:
+        source = Source.objects.filter(code__iexact=text).first()
+        if source is None and text.isdigit():
+            source = Source.objects.filter(pk=int(text)).first()
     if source is None:
         raise Invalid("source.unknown", _("Unknown source “%(value)s”.") % {"value": text})
     return source
 
 
-def resolve_user(raw: Any) -> User | None:
+def resolve_user(raw: Any, *, users: Mapping[int, User] | None = None) -> User | None:
     """Return the active user given as an instance or id; None for empty."""
     if raw in (None, ""):
         return None
@@ -176,8 +191,8 @@ def resolve_user(raw: Any) -> User | None:
         user = raw
     else:
         try:
-            user = User.objects.get(pk=int(raw))
-        except (User.DoesNotExist, TypeError, ValueError):
+            user = User.objects.get(pk=int(raw)) if users is None else users[int(raw)]
+        except (User.DoesNotExist, KeyError, TypeError, ValueError):
             raise Invalid("user.unknown", _("Unknown user “%(value)s”.") % {"value": raw}) from None
     if not user.is_active or user.is_system:
         raise Invalid("user.inactive", _("%(user)s cannot be responsible.") % {"user": user})
@@ -220,9 +235,14 @@ def _link(model: type[models.Model], raw: Any) -> models.Model | None:
     try:
         return model.objects.get(pk=int(raw))
     except (model.DoesNotExist, TypeError, ValueError):
-        raise Invalid(
-            "link.unknown", _("There is no %(kind)s #%(id)s.") % {"kind": model._meta.verbose_name, "id": raw}
-        ) from None
+        raise unknown_link(model, raw) from None
+
+
+def unknown_link(model: type[models.Model], raw: Any) -> Invalid:
+    """Return the error for a link to a contact or company that does not exist."""
+    return Invalid(
+        "link.unknown", _("There is no %(kind)s #%(id)s.") % {"kind": model._meta.verbose_name, "id": raw}
+    )
 
 
 def split_arguments(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], Any]:
@@ -233,31 +253,44 @@ def split_arguments(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str
 
 
 def prepare_custom(
-    kind: str, custom: Any, *, current: dict[str, Any] | None, creating: bool
+    kind: str,
+    custom: Any,
+    *,
+    current: dict[str, Any] | None,
+    creating: bool,
+    definitions: list[CustomField] | None = None,
+    user_ids: set[int] | None = None,
 ) -> dict[str, Any]:
-    """Validate custom field values against the definitions of `kind`."""
+    """Validate custom field values against the definitions of `kind` (given, or read)."""
     if custom is not None and not isinstance(custom, Mapping):
         raise Invalid("custom.not_a_mapping", _("Custom fields are given as code → value."))
-    return clean_values(kind, custom, current=current, creating=creating)
+    return clean_values(
+        kind, custom, current=current, creating=creating, known_fields=definitions, user_ids=user_ids
+    )
+
+
+SEARCHED_FIELDS = ("title", "first_name", "second_name", "last_name", "company_title")
 
 
 def refresh_search_text(item) -> None:
     """Recompute the folded text the list search matches against."""
-    parts = [
-        getattr(item, name, "")
-        for name in ("title", "first_name", "second_name", "last_name", "company_title")
-    ]
     has_comms = item.kind != "deal" and item.pk is not None
     values = list(item.communications.values_list("kind", "normalized", "value")) if has_comms else []
-    for kind, normalized, value in values:
+    item.search_text = search_text_of([getattr(item, name, "") for name in SEARCHED_FIELDS], values)
+    if isinstance(item, Company):
+        item.title_key = company_key(item.title)
+
+
+def search_text_of(names: Iterable[str], communications: Iterable[tuple[str, str, str]]) -> str:
+    """Return the search text of an item: its names, and its (kind, normalized, value) communications."""
+    parts = list(names)
+    for kind, normalized, value in communications:
         parts.append(
             normalized if kind != Communication.Kind.PHONE else f"{normalized} {normalized.lstrip('+')}"
         )
         if kind == Communication.Kind.WEB:
             parts.append(value)
-    item.search_text = search_key(*parts)
-    if isinstance(item, Company):
-        item.title_key = company_key(item.title)
+    return search_key(*parts)
 
 
 def snapshot(item, names) -> dict[str, Any]:

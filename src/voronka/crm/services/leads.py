@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from voronka.accounts.models import Action, User
 from voronka.crm import locks
 from voronka.crm.errors import MoveRefused
-from voronka.crm.models import CrmSettings, Lead, Stage
+from voronka.crm.models import CrmSettings, Lead, Pipeline, Stage
 from voronka.crm.selectors.pipelines import first_stage, lead_pipeline
 from voronka.crm.services import comms, duplicates, history, items, products
 from voronka.crm.services.duplicates import DuplicatePolicy
@@ -85,7 +85,7 @@ def create_lead(
     if parsed:
         comms.replace(lead, parsed)
     if not lead.title:
-        lead.title = gettext("Lead #%(id)s") % {"id": lead.pk}
+        lead.title = numbered_title(lead.pk)
     if rows:
         lead.amount = products.store_rows(lead, rows)
     items.refresh_search_text(lead)
@@ -106,8 +106,13 @@ def create_lead(
 
 def _initial_status(status: Stage | None) -> Stage:
     pipeline = lead_pipeline()
+    return initial_status(status, pipeline=pipeline, first=first_stage(pipeline) if status is None else None)
+
+
+def initial_status(status: Stage | None, *, pipeline: Pipeline, first: Stage | None) -> Stage:
+    """Return the status a new lead starts in: `status` if allowed, else the pipeline's `first` one."""
     if status is None:
-        return first_stage(pipeline)
+        return first
     if status.pipeline_id != pipeline.pk:
         raise Invalid(
             "lead.bad_status", _("This is not a lead status."), details={"status": _("Unknown status.")}
@@ -119,14 +124,35 @@ def _initial_status(status: Stage | None) -> Stage:
 
 def default_title(item, parsed: dict[str, list[comms.Comm]] | None) -> str:
     """Return a title made of the person's name, the company, or the first phone or e-mail."""
-    name = " ".join(p for p in (getattr(item, "first_name", ""), getattr(item, "last_name", "")) if p)
-    company = getattr(item, "company_title", "")
+    return title_from(
+        getattr(item, "first_name", ""),
+        getattr(item, "last_name", ""),
+        getattr(item, "company_title", ""),
+        parsed,
+    )
+
+
+def title_from(
+    first_name: str, last_name: str, company: str, parsed: dict[str, list[comms.Comm]] | None
+) -> str:
+    """Return a title made of a name, a company, or the first phone or e-mail."""
+    name = " ".join(p for p in (first_name, last_name) if p)
     if name and company:
         return f"{name} ({company})"[:255]
     if name or company:
         return (name or company)[:255]
     first = next(iter(comms.flatten(parsed)), None)
     return first.value[:255] if first else ""
+
+
+def simple_mode() -> bool:
+    """Return True when the CRM works in simple mode (new leads convert at once)."""
+    return _simple_mode()
+
+
+def numbered_title(pk: int) -> str:
+    """Return the title of a lead that has nothing better: "Lead #12"."""
+    return gettext("Lead #%(id)s") % {"id": pk}
 
 
 def _simple_mode() -> bool:
