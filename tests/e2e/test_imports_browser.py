@@ -4,8 +4,8 @@ import os
 from pathlib import Path
 
 import pytest
-from tests.imports.conftest import BITRIX_HEADERS, BITRIX_ROWS, write_csv
 
+from tests.imports.conftest import BITRIX_HEADERS, BITRIX_ROWS, write_csv
 from voronka.accounts.services import create_user
 from voronka.crm.models import Lead
 
