@@ -1,6 +1,5 @@
 """Browser test: the import wizard — upload a Bitrix24 export, check it, import it, get the error report."""
 
-import os
 from pathlib import Path
 
 import pytest
@@ -9,36 +8,12 @@ from tests.imports.conftest import BITRIX_HEADERS, BITRIX_ROWS, write_csv
 from voronka.accounts.services import create_user
 from voronka.crm.models import Lead
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def defaults():
-    """The roles, pipelines and sources the migrations create (a transactional test before may have flushed them)."""
-    from django.apps import apps
-
-    from voronka.accounts.roles import create_built_in_roles
-    from voronka.crm.defaults import create_defaults
-
-    create_built_in_roles(apps)
-    create_defaults(apps)
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def test_upload_check_and_import_a_bitrix24_export(live_server, browser, settings, tmp_path, defaults):
+def test_upload_check_and_import_a_bitrix24_export(live_server, browser, settings, tmp_path):
     # given: an administrator and a Bitrix24 lead export in Windows-1251
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.IMPORTS_DIR = tmp_path / "imports"
