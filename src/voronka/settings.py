@@ -57,11 +57,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "template_partials",
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "voronka.accounts",
     "voronka.crm",
     "voronka.activities",
+    "voronka.webhooks",
+    "voronka.api",
     "voronka.cli",
 ]
 
@@ -136,6 +139,19 @@ LOCALE_PATHS: list[Path] = []
 # --- CRM ------------------------------------------------------------------------------------
 DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "RU").upper()
 DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "RUB").upper()
+
+# --- JSON API and outbound webhooks ----------------------------------------------------------
+# Requests per token per window ("3000/min", "50/s", "100000/h"); counted in the database, so
+# every web process shares one count (docs/api.md, "Rate limit").
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "3000/min")
+# Idempotency keys are kept this many hours, then a retry counts as a new request.
+API_IDEMPOTENCY_HOURS = int(os.environ.get("API_IDEMPOTENCY_HOURS", "24"))
+# Deliver to private, loopback and link-local addresses (a receiver on the same machine or LAN).
+WEBHOOKS_ALLOW_PRIVATE = _env_bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "8"))
+# The first retry waits this long; each next one twice as long (capped at six hours).
+WEBHOOKS_RETRY_SECONDS = float(os.environ.get("WEBHOOKS_RETRY_SECONDS", "30"))
+WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "10"))
 
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -1,9 +1,14 @@
-"""Reads on users, departments and roles."""
+"""Reads on users, departments, roles and API tokens."""
+
+import hashlib
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
-from voronka.accounts.models import Department, Role, User
+from voronka.accounts.models import ApiToken, Department, Role, User
 from voronka.lib.errors import NotFound
+
+TOKEN_MAX_LENGTH = 200
 
 
 def active_users() -> QuerySet[User]:
@@ -16,7 +21,7 @@ def get_user(user_id: int) -> User:
     try:
         return active_users().get(pk=user_id)
     except (User.DoesNotExist, ValueError, TypeError):
-        raise NotFound("user.not_found", "User not found.") from None
+        raise NotFound("user.not_found", _("User not found.")) from None
 
 
 def departments() -> QuerySet[Department]:
@@ -27,3 +32,55 @@ def departments() -> QuerySet[Department]:
 def roles() -> QuerySet[Role]:
     """Return every role with its rights."""
     return Role.objects.prefetch_related("permissions")
+
+
+def get_department(department_id: int) -> Department:
+    """Return a department by id, or raise NotFound."""
+    try:
+        return departments().get(pk=department_id)
+    except (Department.DoesNotExist, ValueError, TypeError):
+        raise NotFound("department.not_found", _("Department not found.")) from None
+
+
+def get_role_by_id(role_id: int) -> Role:
+    """Return a role by id, or raise NotFound."""
+    try:
+        return roles().get(pk=role_id)
+    except (Role.DoesNotExist, ValueError, TypeError):
+        raise NotFound("role.not_found", _("Role not found.")) from None
+
+
+def token_digest(raw: str) -> str:
+    """Return the SHA-256 hex digest under which a token is stored."""
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def active_token(raw: str) -> ApiToken | None:
+    """Return the unrevoked token with this text, with its (active) user and role; None otherwise."""
+    raw = (raw or "").strip()
+    if not raw or len(raw) > TOKEN_MAX_LENGTH:
+        return None
+    return (
+        ApiToken.objects.select_related("user", "user__role")
+        .filter(
+            token_hash=token_digest(raw), revoked_at=None, user__is_active=True, user__is_system=False
+        )
+        .first()
+    )
+
+
+def tokens(user: User | None = None) -> QuerySet[ApiToken]:
+    """Return API tokens (of one user when given), newest first."""
+    queryset = ApiToken.objects.select_related("user")
+    return queryset.filter(user=user) if user is not None else queryset
+
+
+def get_token(reference: str) -> ApiToken:
+    """Return a token by id or by its prefix, or raise NotFound."""
+    reference = (reference or "").strip()
+    queryset = tokens()
+    found = queryset.filter(pk=int(reference)) if reference.isdigit() else queryset.filter(prefix=reference)
+    token = found.first() if found.count() == 1 else None
+    if token is None:
+        raise NotFound("token.not_found", _("No single token matches “%(ref)s”.") % {"ref": reference})
+    return token

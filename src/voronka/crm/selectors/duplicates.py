@@ -30,15 +30,21 @@ class Match:
     is_closed: bool = False
     assigned_to_id: int | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self, *, hidden: bool = False) -> dict:
+        """Return the match as plain data; `hidden` leaves out which item it is (outside the scope)."""
         return {
             "kind": self.kind,
-            "id": self.item_id,
-            "title": self.title,
+            "id": None if hidden else self.item_id,
+            "title": "" if hidden else self.title,
             "matched_by": self.matched_by,
             "value": self.value,
             "is_closed": self.is_closed,
         }
+
+    def visible_to(self, user: User | None) -> bool:
+        """Return True if `user` may read the matched item."""
+        allowed = owner_ids(user, self.kind)
+        return allowed is None or self.assigned_to_id in allowed
 
 
 def find_duplicates(

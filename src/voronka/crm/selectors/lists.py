@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
@@ -36,8 +38,11 @@ SORTABLE = {
     ),
     "contact": ("id", "created_at", "updated_at", "last_name"),
     "company": ("id", "created_at", "updated_at", "title"),
+    "timeline": ("id",),
 }
 STAGE_FIELD = {"lead": "status", "deal": "stage"}
+MAX_ID = 2**63 - 1
+MAX_DECIMAL = Decimal("1e16")
 
 
 @dataclass
@@ -168,13 +173,35 @@ def keyset_page(
     queryset = queryset.order_by(tiebreak) if name == "id" else queryset.order_by(column, tiebreak)
     if cursor:
         value, pk = _decode(cursor)
-        nullable = queryset.model._meta.get_field(name).null
-        queryset = queryset.filter(_after(name, value, pk, descending, nullable=nullable))
+        model_field = queryset.model._meta.get_field(name)
+        value = _cursor_value(model_field, value, cursor)
+        queryset = queryset.filter(_after(name, value, pk, descending, nullable=model_field.null))
     rows = list(queryset[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = _encode(getattr(rows[-1], name), rows[-1].pk) if more and rows else None
     return Page(items=rows, next_cursor=next_cursor)
+
+
+def _cursor_value(model_field, value: Any, cursor: str) -> Any:
+    """Check that a decoded cursor value fits the sort column (a cursor of another sort is refused)."""
+    if value is None:
+        return None
+    try:
+        if isinstance(value, dict | list | bool):
+            raise ValidationError("bad type")
+        cleaned = model_field.to_python(value)
+        if isinstance(cleaned, dt.datetime) and timezone.is_naive(cleaned):
+            raise ValidationError("naive")
+        if isinstance(cleaned, Decimal) and (not cleaned.is_finite() or abs(cleaned) > MAX_DECIMAL):
+            raise ValidationError("range")
+        if isinstance(cleaned, str) and len(cleaned) > 1000:
+            raise ValidationError("length")
+        return cleaned
+    except (ValidationError, TypeError, ValueError, ArithmeticError):
+        raise Invalid(
+            "list.bad_cursor", _("The page cursor is not valid."), details={"cursor": cursor}
+        ) from None
 
 
 def _after(name: str, value: Any, pk: int, descending: bool, *, nullable: bool) -> Q:
@@ -204,8 +231,36 @@ def _decode(cursor: str) -> tuple[Any, int]:
             value = parse_datetime(value["t"]) or dt.date.fromisoformat(value["t"])
         elif isinstance(value, dict) and "d" in value:
             value = Decimal(value["d"])
-        return value, int(pk)
-    except (ValueError, TypeError, json.JSONDecodeError):
+        pk = int(pk)
+        if not 0 <= pk <= MAX_ID:
+            raise ValueError(pk)
+        return value, pk
+    except (ValueError, TypeError, ArithmeticError, json.JSONDecodeError):
         raise Invalid(
             "list.bad_cursor", _("The page cursor is not valid."), details={"cursor": cursor}
         ) from None
+
+
+# Columns a list never shows: the folded search text can be long.
+_LIST_DEFERRED = ("search_text",)
+_LIST_RELATED = {"lead": ("status",), "deal": ("stage",), "contact": (), "company": ()}
+
+
+def item_page(
+    queryset: QuerySet,
+    kind: str,
+    spec: ItemFilter,
+    *,
+    sort: str = "-id",
+    cursor: str | None = None,
+    limit: int = 50,
+    communications: bool = True,
+) -> Page:
+    """Return one filtered keyset page of a scoped item queryset, with the stage joined and the
+    communications prefetched (two queries, whatever the page size)."""
+    queryset = queryset.select_related(None).select_related(*_LIST_RELATED[kind]).defer(*_LIST_DEFERRED)
+    if communications and kind != "deal":
+        queryset = queryset.prefetch_related(
+            Prefetch("communications", queryset=Communication.objects.order_by("kind", "sort", "pk"))
+        )
+    return keyset_page(apply_filter(queryset, kind, spec), kind, sort=sort, cursor=cursor, limit=limit)

@@ -54,7 +54,9 @@ def _create(
     cleaned["assigned_to"] = items.default_responsible(actor, cleaned.get("assigned_to"))
     owner = cleaned["assigned_to"]
     items.require(actor, Action.CREATE, kind, owner_id=owner.pk if owner else None)
-    resolution = duplicates.resolve(kind, on_duplicate, parsed=parsed, company_title=cleaned.get("title", ""))
+    resolution = duplicates.resolve(
+        kind, on_duplicate, parsed=parsed, company_title=cleaned.get("title", ""), actor=actor
+    )
     if resolution.existing is not None:
         if DuplicatePolicy(on_duplicate) == DuplicatePolicy.MERGE:
             return duplicates.merge_into(

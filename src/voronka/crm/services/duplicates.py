@@ -2,6 +2,9 @@
 
 Rules enforced here:
 - matches are found by normalized phone, e-mail and company name (crm.selectors.duplicates);
+- with an actor, matches outside the actor's read scope are reported without saying which
+  item they are, and are never returned, merged into or linked (a user never learns that an
+  item outside the scope exists);
 - the caller chooses what happens: REFUSE (raise DuplicateFound listing the matches), SKIP
   (return the existing item, create nothing), MERGE (fill the existing item's empty fields and
   add its missing phones and e-mails), ATTACH (create, linked to the known client: a repeat
@@ -54,6 +57,7 @@ def resolve(
     *,
     parsed: dict[str, list[comms.Comm]] | None,
     company_title: str = "",
+    actor: User | None = None,
 ) -> Resolution:
     """Look for duplicates of a new item of `kind` and apply the policy; raise DuplicateFound on REFUSE."""
     policy = DuplicatePolicy(policy)
@@ -68,19 +72,25 @@ def resolve(
     matches = find_duplicates(phones=phones, emails=emails, company_title=company_title, kinds=kinds)
     if not matches:
         return Resolution()
+    reachable = [m for m in matches if actor is None or m.visible_to(actor)]
     if policy == DuplicatePolicy.REFUSE:
+        first = reachable[0] if reachable else None
         raise DuplicateFound(
             "duplicate.found",
             _("Possible duplicate: %(title)s (%(by)s %(value)s).")
-            % {"title": matches[0].title, "by": matches[0].matched_by, "value": matches[0].value},
-            details={"duplicates": [m.as_dict() for m in matches]},
+            % {
+                "title": first.title if first else _("an item you cannot see"),
+                "by": matches[0].matched_by,
+                "value": matches[0].value,
+            },
+            details={"duplicates": [m.as_dict(hidden=m not in reachable) for m in matches]},
         )
-    same_kind = [m for m in matches if m.kind == kind]
+    same_kind = [m for m in reachable if m.kind == kind]
     resolution = Resolution(matches=matches)
     if policy in (DuplicatePolicy.SKIP, DuplicatePolicy.MERGE) and same_kind:
         resolution.existing = _MODELS[kind].objects.get(pk=same_kind[0].item_id)
     elif policy == DuplicatePolicy.ATTACH:
-        resolution.contact, resolution.company = known_client(matches)
+        resolution.contact, resolution.company = known_client(reachable)
     return resolution
 
 

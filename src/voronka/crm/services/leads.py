@@ -54,7 +54,7 @@ def create_lead(
     items.require(actor, Action.CREATE, "lead", owner_id=owner.pk if owner else None)
 
     resolution = duplicates.resolve(
-        "lead", on_duplicate, parsed=parsed, company_title=cleaned.get("company_title", "")
+        "lead", on_duplicate, parsed=parsed, company_title=cleaned.get("company_title", ""), actor=actor
     )
     if resolution.existing is not None:
         if DuplicatePolicy(on_duplicate) == DuplicatePolicy.MERGE:
@@ -94,7 +94,9 @@ def create_lead(
     items.record_creation(
         lead,
         actor=actor,
-        data={"duplicates": [m.as_dict() for m in resolution.matches]} if resolution.matches else None,
+        data={"duplicates": [m.as_dict(hidden=not m.visible_to(actor)) for m in resolution.matches]}
+        if resolution.matches
+        else None,
     )
     if convert_in_simple_mode and _simple_mode() and not lead.is_closed:
         from voronka.crm.services.conversion import convert_lead  # conversion builds on this module

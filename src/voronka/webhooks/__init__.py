@@ -1,0 +1,1 @@
+"""Outbound webhooks: signed deliveries of domain events to subscribers ' URLs."""
