@@ -165,7 +165,9 @@ class User(AbstractUser):
 class ApiToken(models.Model):
     """A personal API token; only its SHA-256 digest is kept, the token itself is shown once."""
 
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=100, blank=True)
     # The first characters of the token, kept in clear so people can tell their tokens apart.
     prefix = models.CharField(_("prefix"), max_length=16, editable=False)

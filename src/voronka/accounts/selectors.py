@@ -62,9 +62,7 @@ def active_token(raw: str) -> ApiToken | None:
         return None
     return (
         ApiToken.objects.select_related("user", "user__role")
-        .filter(
-            token_hash=token_digest(raw), revoked_at=None, user__is_active=True, user__is_system=False
-        )
+        .filter(token_hash=token_digest(raw), revoked_at=None, user__is_active=True, user__is_system=False)
         .first()
     )
 

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from voronka.accounts.models import ApiToken, Action, Department, Entity, Role, RolePermission, Scope, User
+from voronka.accounts.models import Action, ApiToken, Department, Entity, Role, RolePermission, Scope, User
 from voronka.accounts.rights import department_subtree_ids, forget_rights, is_administrator
 from voronka.accounts.roles import BUILT_IN
 from voronka.accounts.selectors import token_digest
@@ -182,9 +182,7 @@ def update_role(
         role.description = description.strip()
     if is_admin is not None:
         if role.is_admin and not is_admin and _is_last_admin_role(role):
-            raise Refused(
-                "role.last_admin_role", _("At least one role must administer the CRM.")
-            )
+            raise Refused("role.last_admin_role", _("At least one role must administer the CRM."))
         role.is_admin = is_admin
     role.save()
     if rights:
@@ -241,7 +239,7 @@ def assign_role(user: User, *, role: Role, actor: User) -> User:
 
 
 # --- API tokens -------------------------------------------------------------------------------
-TOKEN_PREFIX = "vrk_"
+TOKEN_PREFIX = "vrk_"  # noqa: S105 - a marker, not a secret
 PREFIX_LENGTH = 12
 # Touching last_used_at at most this often keeps reads from becoming writes.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)

@@ -82,7 +82,9 @@ class VoronkaAPI(NinjaAPI):
                         str(status),
                         {
                             "description": str(description),
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                            },
                         },
                     )
                 if method == "post":
@@ -167,7 +169,9 @@ def on_validation_error(request: HttpRequest, error: ValidationError) -> HttpRes
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
-    response = error_response(request, 401, "auth.required", gettext("Send a token: Authorization: Bearer <token>."))
+    response = error_response(
+        request, 401, "auth.required", gettext("Send a token: Authorization: Bearer <token>.")
+    )
     response["WWW-Authenticate"] = 'Bearer realm="voronka"'
     return response
 
@@ -206,6 +210,7 @@ def _register_routers() -> None:
         roles,
         sources,
         users,
+        webhooks,
     )
 
     api.add_router("/leads", leads.router)
@@ -221,6 +226,7 @@ def _register_routers() -> None:
     api.add_router("/roles", roles.router)
     api.add_router("/duplicates", duplicates.router)
     api.add_router("/mode", mode.router)
+    api.add_router("/webhooks", webhooks.router)
 
 
 def _wrap_operations() -> None:

@@ -69,9 +69,7 @@ class TokenAuth(HttpAuthBase):
     def authenticate(self, request: HttpRequest) -> User:
         scheme, _space, raw = request.headers.get("Authorization", "").strip().partition(" ")
         if scheme.lower() not in _SCHEMES or not raw.strip():
-            raise Unauthenticated(
-                "auth.required", _("Send a token: Authorization: Bearer <token>.")
-            )
+            raise Unauthenticated("auth.required", _("Send a token: Authorization: Bearer <token>."))
         token = active_token(raw)
         if token is None:
             raise Unauthenticated("auth.invalid_token", _("The token is unknown or revoked."))

@@ -79,9 +79,7 @@ def _idempotent(operation, run, request: HttpRequest, key: str, kwargs) -> HttpR
     fingerprint = _fingerprint(request)
     with transaction.atomic():
         try:
-            claim = services.claim_idempotency_key(
-                token=request.api_token, key=key, fingerprint=fingerprint
-            )
+            claim = services.claim_idempotency_key(token=request.api_token, key=key, fingerprint=fingerprint)
         except DomainError as error:
             return api.on_exception(request, error)
         if claim.replay:

@@ -35,7 +35,9 @@ class PageParams(Schema):
 
 
 class ClientFilters(Schema):
-    q: ShortText | None = Field(None, description="Search names, titles, phones and e-mails; `#123` is an id.")
+    q: ShortText | None = Field(
+        None, description="Search names, titles, phones and e-mails; `#123` is an id."
+    )
     assigned_to_id: list[Id] = Field(default_factory=list, description="Responsible users.")
     department_id: list[Id] = Field(default_factory=list, description="Responsibles' departments.")
     source: list[ShortText] = Field(default_factory=list, description="Source codes or ids.")
@@ -84,7 +86,9 @@ def _moment(value: dt.datetime | None, name: str) -> dt.datetime | None:
         return None
     if not _EARLIEST <= value.year <= _LATEST:
         raise Invalid(
-            "list.bad_date", _("Dates from %(a)d to %(b)d.") % {"a": _EARLIEST, "b": _LATEST}, details={name: str(value)}
+            "list.bad_date",
+            _("Dates from %(a)d to %(b)d.") % {"a": _EARLIEST, "b": _LATEST},
+            details={name: str(value)},
         )
     if timezone.is_naive(value):
         value = timezone.make_aware(value)

@@ -1,1 +1,1 @@
-"""Outbound webhooks: signed deliveries of domain events to subscribers ' URLs."""
+"""Outbound webhooks: domain events POSTed, signed, to the URLs administrators subscribe."""

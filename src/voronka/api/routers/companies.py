@@ -7,6 +7,7 @@ from ninja import Path, Query, Router
 
 from voronka.api.pagination import CompanyFilters, PageParams
 from voronka.api.routers import items
+from voronka.api.schemas.common import Id
 from voronka.api.schemas.companies import (
     COMPANY,
     CompanyBulkIn,
@@ -17,7 +18,6 @@ from voronka.api.schemas.companies import (
     CompanyPage,
     CompanyPatch,
 )
-from voronka.api.schemas.common import Id
 from voronka.api.schemas.items import CommentIn, TimelineEntryOut, TimelinePage
 from voronka.crm.services.clients import create_company, update_company
 
@@ -58,7 +58,9 @@ def get(request: HttpRequest, company_id: CompanyId):
 @router.patch("/{company_id}", response=CompanyOut, summary="Change a company")
 def patch(request: HttpRequest, company_id: CompanyId, payload: CompanyPatch):
     item = items.get_item(request, "company", company_id)
-    update_company(item, actor=request.auth, **items.service_values(request, payload.model_dump(exclude_unset=True)))
+    update_company(
+        item, actor=request.auth, **items.service_values(request, payload.model_dump(exclude_unset=True))
+    )
     return items.show(items.get_item(request, "company", company_id), COMPANY)
 
 

@@ -7,6 +7,7 @@ from ninja import Path, Query, Router
 
 from voronka.api.pagination import ContactFilters, PageParams
 from voronka.api.routers import items
+from voronka.api.schemas.common import Id
 from voronka.api.schemas.contacts import (
     CONTACT,
     ContactBulkIn,
@@ -17,7 +18,6 @@ from voronka.api.schemas.contacts import (
     ContactPage,
     ContactPatch,
 )
-from voronka.api.schemas.common import Id
 from voronka.api.schemas.items import CommentIn, TimelineEntryOut, TimelinePage
 from voronka.crm.services.clients import create_contact, update_contact
 
@@ -58,7 +58,9 @@ def get(request: HttpRequest, contact_id: ContactId):
 @router.patch("/{contact_id}", response=ContactOut, summary="Change a contact")
 def patch(request: HttpRequest, contact_id: ContactId, payload: ContactPatch):
     item = items.get_item(request, "contact", contact_id)
-    update_contact(item, actor=request.auth, **items.service_values(request, payload.model_dump(exclude_unset=True)))
+    update_contact(
+        item, actor=request.auth, **items.service_values(request, payload.model_dump(exclude_unset=True))
+    )
     return items.show(items.get_item(request, "contact", contact_id), CONTACT)
 
 

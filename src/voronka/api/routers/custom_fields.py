@@ -14,7 +14,9 @@ router = Router(tags=["custom fields"])
 
 
 @router.get("", response=CustomFieldList, summary="List custom field definitions")
-def list_fields(request: HttpRequest, entity: Query[Literal["lead", "deal", "contact", "company"] | None] = None):
+def list_fields(
+    request: HttpRequest, entity: Query[Literal["lead", "deal", "contact", "company"] | None] = None
+):
     """The codes (UF_CRM_…) and types of the values items carry in `custom`."""
     entities = [entity] if entity else CustomField.Entity.values
     return respond({"items": [custom_field_dict(f) for kind in entities for f in definitions(kind)]})

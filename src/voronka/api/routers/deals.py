@@ -47,11 +47,16 @@ def _place(payload: DealIn) -> dict[str, Any]:
         return {"pipeline": pipeline}
     if pipeline is None and payload.stage_id is not None:
         return {"stage": items.any_deal_stage(payload.stage_id)}
-    return {"pipeline": pipeline, "stage": items.optional_stage(pipeline or default_deal_pipeline(), None, str(reference))}
+    return {
+        "pipeline": pipeline,
+        "stage": items.optional_stage(pipeline or default_deal_pipeline(), None, str(reference)),
+    }
 
 
 def _prepare(request: HttpRequest, payload: DealIn) -> dict[str, Any]:
-    values = payload.model_dump(exclude_unset=True, exclude={"pipeline_id", "stage_id", "stage", "product_rows"})
+    values = payload.model_dump(
+        exclude_unset=True, exclude={"pipeline_id", "stage_id", "stage", "product_rows"}
+    )
     arguments = items.service_values(request, values)
     arguments.update(_place(payload))
     if payload.product_rows is not None:
@@ -69,7 +74,9 @@ def list_deals(request: HttpRequest, filters: Query[DealFilters], page: Query[Pa
 def create(request: HttpRequest, payload: DealIn):
     arguments = _prepare(request, payload)
     deal = create_deal(actor=request.auth, **arguments)
-    return items.respond(items.created_answer(request, "deal", deal, arguments, DEAL, known=set()), status=201)
+    return items.respond(
+        items.created_answer(request, "deal", deal, arguments, DEAL, known=set()), status=201
+    )
 
 
 @router.post("/bulk", response={201: DealBulkOut}, summary="Create up to 500 deals, all or nothing")
@@ -86,7 +93,9 @@ def get(request: HttpRequest, deal_id: DealId):
 @router.patch("/{deal_id}", response=DealOut, summary="Change a deal")
 def patch(request: HttpRequest, deal_id: DealId, payload: DealPatch):
     deal = items.get_item(request, "deal", deal_id)
-    update_deal(deal, actor=request.auth, **items.service_values(request, payload.model_dump(exclude_unset=True)))
+    update_deal(
+        deal, actor=request.auth, **items.service_values(request, payload.model_dump(exclude_unset=True))
+    )
     return items.show(items.get_item(request, "deal", deal_id), DEAL)
 
 

@@ -49,7 +49,9 @@ def list_items(request: HttpRequest, kind: str, filters, page: PageParams, seria
     """Answer a filtered, sorted keyset page of the items the user may see."""
     fields = selected_fields(kind, serializer, page.fields)
     spec = item_filter(kind, filters)
-    wants_comms = fields is None or any(name in fields for name in ("phones", "emails", "messengers", "websites"))
+    wants_comms = fields is None or any(
+        name in fields for name in ("phones", "emails", "messengers", "websites")
+    )
     result = item_page(
         visible(request.auth, kind),
         kind,
@@ -67,7 +69,9 @@ def get_item(request: HttpRequest, kind: str, item_id: int, action: str = Action
     item = get_visible(request.auth, kind, item_id, action)
     if kind != "deal":
         # Fill the prefetch cache the serializers read from.
-        item._prefetched_objects_cache = {"communications": item.communications.order_by("kind", "sort", "pk")}
+        item._prefetched_objects_cache = {
+            "communications": item.communications.order_by("kind", "sort", "pk")
+        }
     return item
 
 
@@ -80,9 +84,11 @@ def history_of(request: HttpRequest, kind: str, item_id: int) -> HttpResponse:
     return respond({"items": [history_dict(row) for row in stage_history(item)]})
 
 
-def timeline_of(request: HttpRequest, kind: str, item_id: int, *, cursor: str | None, limit: int) -> HttpResponse:
+def timeline_of(
+    request: HttpRequest, kind: str, item_id: int, *, cursor: str | None, limit: int
+) -> HttpResponse:
     item = get_visible(request.auth, kind, item_id)
-    page = keyset_page(timeline(item), "timeline", sort="-id", cursor=cursor, limit=limit)
+    page = keyset_page(timeline(item), "entries", sort="-id", cursor=cursor, limit=limit)
     return respond({"items": [timeline_dict(entry) for entry in page.items], "next_cursor": page.next_cursor})
 
 
@@ -144,7 +150,9 @@ def required_stage(pipeline, stage_id: int | None, stage: str | None):
     found = optional_stage(pipeline, stage_id, stage)
     if found is None:
         raise Invalid(
-            "stage.required", _("Name the target stage: `stage_id` or `stage`."), details={"stage": _("Required.")}
+            "stage.required",
+            _("Name the target stage: `stage_id` or `stage`."),
+            details={"stage": _("Required.")},
         )
     return found
 
@@ -236,7 +244,9 @@ def created_answer(
     """The body of a create: the item, whether it is new, and its possible duplicates."""
     created = item.pk not in known
     if kind != "deal":
-        item._prefetched_objects_cache = {"communications": item.communications.order_by("kind", "sort", "pk")}
+        item._prefetched_objects_cache = {
+            "communications": item.communications.order_by("kind", "sort", "pk")
+        }
     item.__dict__.pop("_api_comms", None)
     return {
         **serializer.one(item),

@@ -46,7 +46,9 @@ def _status(stage_id: int | None, stage: str | None):
 
 
 def _prepare(request: HttpRequest, payload: LeadIn) -> dict[str, Any]:
-    values = payload.model_dump(exclude_unset=True, exclude={"stage_id", "stage", "product_rows", "on_duplicate"})
+    values = payload.model_dump(
+        exclude_unset=True, exclude={"stage_id", "stage", "product_rows", "on_duplicate"}
+    )
     arguments = items.service_values(request, values)
     arguments["status"] = _status(payload.stage_id, payload.stage)
     arguments["on_duplicate"] = payload.on_duplicate
@@ -107,7 +109,9 @@ def move(request: HttpRequest, lead_id: LeadId, payload: MoveIn):
 @router.post("/{lead_id}/reopen", response=LeadOut, summary="Re-open a closed lead")
 def reopen(request: HttpRequest, lead_id: LeadId, payload: ReopenIn):
     lead = items.get_item(request, "lead", lead_id)
-    stages.reopen(lead, to=_status(payload.stage_id, payload.stage), actor=request.auth, reason=payload.reason)
+    stages.reopen(
+        lead, to=_status(payload.stage_id, payload.stage), actor=request.auth, reason=payload.reason
+    )
     return items.show(items.get_item(request, "lead", lead_id), LEAD)
 
 

@@ -12,7 +12,11 @@ router = Router(tags=["mode"])
 
 def _mode() -> dict:
     row = crm_settings()
-    return {"mode": row.mode, "simple_mode_pipeline_id": row.simple_mode_pipeline_id, "open_leads": open_lead_count()}
+    return {
+        "mode": row.mode,
+        "simple_mode_pipeline_id": row.simple_mode_pipeline_id,
+        "open_leads": open_lead_count(),
+    }
 
 
 @router.get("", response=ModeOut, summary="The working mode")

@@ -64,7 +64,9 @@ def rename(request: HttpRequest, pipeline_id: PipelineId, payload: PipelinePatch
     return _answer(pipeline)
 
 
-@router.delete("/{pipeline_id}", response={204: None}, summary="Delete an empty deal pipeline (administrators)")
+@router.delete(
+    "/{pipeline_id}", response={204: None}, summary="Delete an empty deal pipeline (administrators)"
+)
 def delete(request: HttpRequest, pipeline_id: PipelineId):
     services.delete_pipeline(get_pipeline(pipeline_id), actor=request.auth)
     return no_content()
@@ -92,7 +94,9 @@ def add_stage(request: HttpRequest, pipeline_id: PipelineId, payload: StageIn):
     return respond(stage_out(stage), status=201)
 
 
-@router.patch("/{pipeline_id}/stages/{stage_id}", response=StageOut, summary="Change a stage (administrators)")
+@router.patch(
+    "/{pipeline_id}/stages/{stage_id}", response=StageOut, summary="Change a stage (administrators)"
+)
 def update_stage(request: HttpRequest, pipeline_id: PipelineId, stage_id: StageId, payload: StagePatch):
     stage = get_pipeline_stage(get_pipeline(pipeline_id), stage_id=stage_id)
     stage = services.update_stage(stage, actor=request.auth, **payload.model_dump(exclude_unset=True))
@@ -100,9 +104,13 @@ def update_stage(request: HttpRequest, pipeline_id: PipelineId, stage_id: StageI
     return respond(stage_out(stage))
 
 
-@router.delete("/{pipeline_id}/stages/{stage_id}", response={204: None}, summary="Delete an empty stage (administrators)")
+@router.delete(
+    "/{pipeline_id}/stages/{stage_id}", response={204: None}, summary="Delete an empty stage (administrators)"
+)
 def delete_stage(request: HttpRequest, pipeline_id: PipelineId, stage_id: StageId):
-    services.delete_stage(get_pipeline_stage(get_pipeline(pipeline_id), stage_id=stage_id), actor=request.auth)
+    services.delete_stage(
+        get_pipeline_stage(get_pipeline(pipeline_id), stage_id=stage_id), actor=request.auth
+    )
     return no_content()
 
 

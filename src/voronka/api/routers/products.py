@@ -34,7 +34,9 @@ def list_products(request: HttpRequest, include_inactive: Query[bool] = False):
 
 @router.post("", response={201: ProductOut}, summary="Add a product (administrators)")
 def create(request: HttpRequest, payload: ProductIn):
-    product = services.create_product(actor=request.auth, **service_values(request, payload.model_dump(exclude_unset=True)))
+    product = services.create_product(
+        actor=request.auth, **service_values(request, payload.model_dump(exclude_unset=True))
+    )
     return respond(product_dict(product), status=201)
 
 

@@ -39,5 +39,7 @@ def get(request: HttpRequest, source_id: Path[Id]):
 
 @router.patch("/{source_id}", response=SourceOut, summary="Rename or switch off a source (administrators)")
 def update(request: HttpRequest, source_id: Path[Id], payload: SourcePatch):
-    source = services.update_source(_source(source_id), actor=request.auth, **payload.model_dump(exclude_unset=True))
+    source = services.update_source(
+        _source(source_id), actor=request.auth, **payload.model_dump(exclude_unset=True)
+    )
     return respond(source_dict(source))

@@ -7,7 +7,14 @@ from voronka.accounts.rights import is_administrator
 from voronka.accounts.selectors import active_users, departments, get_department, get_user
 from voronka.api.routers.items import respond
 from voronka.api.schemas.common import Id
-from voronka.api.schemas.users import DepartmentList, DepartmentOut, UserList, UserOut, department_dict, user_dict
+from voronka.api.schemas.users import (
+    DepartmentList,
+    DepartmentOut,
+    UserList,
+    UserOut,
+    department_dict,
+    user_dict,
+)
 
 users = Router(tags=["users"])
 departments_router = Router(tags=["departments"])

@@ -16,7 +16,7 @@ from voronka.api.schemas.common import (
     optional_fields,
     page_schema,
 )
-from voronka.api.schemas.items import CommsOut, CreatedMixin, ItemIn, ItemOut, comms_getters, common_getters
+from voronka.api.schemas.items import CommsOut, CreatedMixin, ItemIn, ItemOut, common_getters, comms_getters
 
 
 class ContactOut(ItemOut, CommsOut):

@@ -101,4 +101,6 @@ class DealBulkOut(Schema):
 class ChangePipelineIn(Schema):
     pipeline_id: Id
     stage_id: Id | None = None
-    stage: ShortText | None = Field(None, description="An open stage of the new pipeline (its first by default).")
+    stage: ShortText | None = Field(
+        None, description="An open stage of the new pipeline (its first by default)."
+    )

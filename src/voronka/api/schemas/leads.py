@@ -26,8 +26,8 @@ from voronka.api.schemas.items import (
     ItemOut,
     ProductRowIn,
     StagedOut,
-    comms_getters,
     common_getters,
+    comms_getters,
     stage_getters,
 )
 
@@ -128,7 +128,9 @@ class LeadBulkOut(Schema):
 class ConvertIn(Schema):
     with_deal: bool = True
     pipeline_id: Id | None = Field(None, description="The deal's pipeline (the default one unless given).")
-    with_contact: bool | None = Field(None, description="By default: when the lead names a person or has phones.")
+    with_contact: bool | None = Field(
+        None, description="By default: when the lead names a person or has phones."
+    )
     with_company: bool | None = Field(None, description="By default: when the lead has a company name.")
     contact_id: Id | None = Field(None, description="Convert onto an existing contact.")
     company_id: Id | None = Field(None, description="Convert onto an existing company.")

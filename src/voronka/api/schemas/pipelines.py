@@ -59,7 +59,9 @@ class StageIn(Schema):
     semantics: Semantics = "open"
     color: ShortText = ""
     code: ShortText = ""
-    after_stage_id: Id | None = Field(None, description="Insert after this stage (by default at the end of its group).")
+    after_stage_id: Id | None = Field(
+        None, description="Insert after this stage (by default at the end of its group)."
+    )
 
 
 class StagePatch(Schema):
@@ -69,7 +71,9 @@ class StagePatch(Schema):
 
 
 class StageOrderIn(Schema):
-    stage_ids: list[Id] = Field(max_length=200, description="Every stage of the pipeline once, in the new order.")
+    stage_ids: list[Id] = Field(
+        max_length=200, description="Every stage of the pipeline once, in the new order."
+    )
 
 
 def stage_out(stage) -> dict[str, Any]:

@@ -47,7 +47,9 @@ class RolePatch(Schema):
 
 def rights_argument(rights: dict[str, dict[str, str]]) -> dict[tuple[str, str], int]:
     return {
-        (entity, action): SCOPES[scope] for entity, actions in rights.items() for action, scope in actions.items()
+        (entity, action): SCOPES[scope]
+        for entity, actions in rights.items()
+        for action, scope in actions.items()
     }
 
 

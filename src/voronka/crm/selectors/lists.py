@@ -38,7 +38,7 @@ SORTABLE = {
     ),
     "contact": ("id", "created_at", "updated_at", "last_name"),
     "company": ("id", "created_at", "updated_at", "title"),
-    "timeline": ("id",),
+    "entries": ("id",),  # timelines, logs: newest first by id
 }
 STAGE_FIELD = {"lead": "status", "deal": "stage"}
 MAX_ID = 2**63 - 1

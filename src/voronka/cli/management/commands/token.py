@@ -46,7 +46,8 @@ class Command(BaseCommand):
             return
         kind = _("read-only") if token.is_read_only else _("read and write")
         self.stdout.write(
-            _("API token for %(user)s (%(kind)s), shown only once:") % {"user": token.user.username, "kind": kind}
+            _("API token for %(user)s (%(kind)s), shown only once:")
+            % {"user": token.user.username, "kind": kind}
         )
         self.stdout.write(self.style.SUCCESS(raw))
         self.stdout.write(_("Use it as: Authorization: Bearer %(token)s") % {"token": raw})
