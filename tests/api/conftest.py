@@ -71,3 +71,9 @@ class ApiClient:
 @pytest.fixture
 def api(db) -> ApiClient:
     return ApiClient()
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Users with passwords are made in many API tests: hash them cheaply."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -74,7 +74,7 @@ def department_user_ids(user: User) -> set[int]:
     ids: set[int] = set()
     if user.department_id:
         subtree = department_subtree_ids([user.department_id])
-        ids = set(User.objects.filter(department_id__in=subtree).values_list("pk", flat=True))
+        ids = set(User.objects.filter(department_id__in=subtree).order_by().values_list("pk", flat=True))
     setattr(user, _DEPT_CACHE, ids)
     return ids
 
@@ -82,7 +82,7 @@ def department_user_ids(user: User) -> set[int]:
 def department_subtree_ids(roots: Iterable[int]) -> set[int]:
     """Return the given departments and every department below them."""
     children: dict[int | None, list[int]] = {}
-    for pk, parent_id in Department.objects.values_list("pk", "parent_id"):
+    for pk, parent_id in Department.objects.order_by().values_list("pk", "parent_id"):
         children.setdefault(parent_id, []).append(pk)
     found: set[int] = set()
     stack = list(roots)

@@ -229,12 +229,6 @@ def _register_routers() -> None:
     api.add_router("/webhooks", webhooks.router)
 
 
-def _wrap_operations() -> None:
-    for router_prefix, router in api._routers:  # noqa: B007 - the prefix is not needed
-        for path_view in router.path_operations.values():
-            for operation in path_view.operations:
-                operation.run = wrap_operation(operation.run)
-
-
+# Idempotency keys on POST and rate-limit headers on every answer (mode "view" wraps `run`).
+api.add_decorator(wrap_operation, mode="view")
 _register_routers()
-_wrap_operations()

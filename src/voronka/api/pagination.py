@@ -69,7 +69,7 @@ class StagedFilters(ClientFilters):
 
 
 class LeadFilters(StagedFilters):
-    pass
+    status: list[ShortText] = Field(default_factory=list, description="The same as `stage` (a lead's status).")
 
 
 class DealFilters(StagedFilters):
@@ -111,7 +111,7 @@ def item_filter(kind: str, filters: Schema) -> ItemFilter:
             setattr(spec, name, values[name])
     if kind in ("lead", "deal"):
         spec.pipeline_id = values.get("pipeline_id")
-        refs = _split(values["stage"]) + [str(pk) for pk in values["stage_id"]]
+        refs = _split(values["stage"] + values.get("status", [])) + [str(pk) for pk in values["stage_id"]]
         if refs:
             spec.stage_ids = stage_ids(kind, refs, pipeline_id=spec.pipeline_id)
         spec.semantics = values["semantics"]

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -255,6 +256,10 @@ def created_answer(
     }
 
 
+class _Undo(Exception):
+    """Raised to roll a bulk create back once every item was checked."""
+
+
 def bulk_create(
     request: HttpRequest,
     kind: str,
@@ -262,22 +267,41 @@ def bulk_create(
     prepare: Callable[[HttpRequest, Any], dict[str, Any]],
     serializer: Serializer,
 ) -> HttpResponse:
-    """Create every item or none; the answer lists the failed ones by index."""
-    arguments: list[dict[str, Any]] = []
+    """Create every item or none; a refusal lists every failed item by its index."""
     errors: dict[str, Any] = {}
+    prepared: list[tuple[int, dict[str, Any]]] = []
     for index, payload in enumerate(payloads):
         try:
-            arguments.append(prepare(request, payload))
+            prepared.append((index, prepare(request, payload)))
         except DomainError as error:
             errors[str(index)] = {"code": error.code, "message": str(error.message), "details": error.details}
+    known = [existing_ids(request, kind, values, values.get("on_duplicate", "")) for _i, values in prepared]
+    try:
+        with transaction.atomic():
+            items = (
+                create_many(kind, [values for _index, values in prepared], actor=request.auth)
+                if prepared
+                else []
+            )
+            if errors:
+                # Every item was checked by its service; none of them may stay.
+                raise _Undo
+    except Invalid as refusal:
+        if refusal.code != "bulk.rejected":
+            raise
+        for position, error in refusal.details["errors"].items():
+            errors[str(prepared[int(position)][0])] = error
+    except _Undo:
+        pass
     if errors:
         raise Invalid(
             "bulk.rejected",
-            _("%(count)d items are wrong; nothing was created.") % {"count": len(errors)},
-            details={"errors": errors},
+            _("%(count)d of %(total)d items are refused; nothing was created.")
+            % {"count": len(errors), "total": len(payloads)},
+            details={"errors": dict(sorted(errors.items(), key=lambda pair: int(pair[0])))},
         )
-    items = create_many(kind, arguments, actor=request.auth)
-    answers = []
-    for item, values in zip(items, arguments, strict=True):
-        answers.append(created_answer(request, kind, item, values, serializer, known=set()))
+    answers = [
+        created_answer(request, kind, item, values, serializer, known=ids)
+        for item, (_index, values), ids in zip(items, prepared, known, strict=True)
+    ]
     return respond({"items": answers}, status=201)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import create_model
+from pydantic import ConfigDict, create_model
 
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -21,6 +21,12 @@ ShortText = Annotated[str, Field(max_length=1_000)]
 # Amounts are accepted as JSON numbers or strings ("1 500,00" too) and returned as strings.
 AmountIn = Decimal | Annotated[str, Field(max_length=64)]
 DuplicatePolicyName = Literal["refuse", "skip", "merge", "attach", "create"]
+
+
+class Input(Schema):
+    """A request body: an unknown field is an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ErrorBody(Schema):
@@ -49,7 +55,7 @@ class CommOut(Schema):
     normalized: str = Field(description="E.164 for phones, lower case for e-mails.")
 
 
-class CommIn(Schema):
+class CommIn(Input):
     value: ShortText
     label: Annotated[str, Field(max_length=20)] | None = None
 

@@ -6,6 +6,7 @@ from voronka.api.schemas.common import (
     AmountIn,
     CommsIn,
     DuplicatePolicyName,
+    Input,
     Serializer,
     ShortText,
     Text,
@@ -74,7 +75,7 @@ class CompanyPatch(CompanyFields):
     """Only the fields sent change; phones, e-mails… replace the company's list of that kind."""
 
 
-class CompanyBulkIn(Schema):
+class CompanyBulkIn(Input):
     items: list[CompanyIn] = Field(min_length=1, max_length=500)
 
 

@@ -8,6 +8,7 @@ from voronka.api.schemas.common import (
     CommsIn,
     DuplicatePolicyName,
     Id,
+    Input,
     Serializer,
     ShortText,
     Text,
@@ -76,7 +77,7 @@ class ContactPatch(ContactFields):
     """Only the fields sent change; phones, e-mails… replace the contact's list of that kind."""
 
 
-class ContactBulkIn(Schema):
+class ContactBulkIn(Input):
     items: list[ContactIn] = Field(min_length=1, max_length=500)
 
 

@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from voronka.api.schemas.common import DuplicateOut, Id
+from voronka.api.schemas.common import DuplicateOut, Id, Input
 
 
 class ModeOut(Schema):
@@ -13,7 +13,7 @@ class ModeOut(Schema):
     open_leads: int = Field(description="How many open leads a switch to simple mode would convert.")
 
 
-class ModeIn(Schema):
+class ModeIn(Input):
     mode: Literal["classic", "simple"]
     pipeline_id: Id | None = Field(None, description="Simple mode: the pipeline of new deals.")
 

@@ -8,6 +8,7 @@ from ninja import Field, Schema
 from voronka.api.schemas.common import (
     AmountIn,
     Id,
+    Input,
     Serializer,
     ShortText,
     attr,
@@ -90,7 +91,7 @@ class DealPatch(DealFields):
     """Only the fields sent change. The stage changes with /move, the pipeline with /pipeline."""
 
 
-class DealBulkIn(Schema):
+class DealBulkIn(Input):
     items: list[DealIn] = Field(min_length=1, max_length=500)
 
 
@@ -98,7 +99,7 @@ class DealBulkOut(Schema):
     items: list[DealCreated]
 
 
-class ChangePipelineIn(Schema):
+class ChangePipelineIn(Input):
     pipeline_id: Id
     stage_id: Id | None = None
     stage: ShortText | None = Field(

@@ -12,6 +12,7 @@ from voronka.api.schemas.common import (
     DuplicateOut,
     Getter,
     Id,
+    Input,
     ShortText,
     StageRef,
     Text,
@@ -86,7 +87,7 @@ class StagedOut(Schema):
     stage_changed_at: dt.datetime | None
 
 
-class ItemIn(Schema):
+class ItemIn(Input):
     """Fields every item accepts."""
 
     assigned_to_id: Id | None = Field(None, description="The responsible user (you by default).")
@@ -104,19 +105,19 @@ class CreatedMixin(Schema):
     )
 
 
-class MoveIn(Schema):
+class MoveIn(Input):
     stage_id: Id | None = Field(None, description="The target stage (or give `stage`).")
     stage: ShortText | None = Field(None, description="The target stage's code (or id).")
     reason: Text = Field("", description="Required to move back or into a lost stage.")
 
 
-class ReopenIn(Schema):
+class ReopenIn(Input):
     stage_id: Id | None = None
     stage: ShortText | None = Field(None, description="An open stage's code or id (the last one by default).")
     reason: Text
 
 
-class CommentIn(Schema):
+class CommentIn(Input):
     text: Text
 
 
@@ -142,7 +143,7 @@ class HistoryEntryOut(Schema):
     reason: str
 
 
-class ProductRowIn(Schema):
+class ProductRowIn(Input):
     product_id: Id | None = None
     name: ShortText | None = None
     price: AmountIn | None = None
@@ -167,7 +168,7 @@ class ProductRowOut(Schema):
     sort: int
 
 
-class ProductRowsIn(Schema):
+class ProductRowsIn(Input):
     rows: list[ProductRowIn] = Field(max_length=500)
 
 

@@ -10,6 +10,7 @@ from voronka.api.schemas.common import (
     CommsIn,
     DuplicatePolicyName,
     Id,
+    Input,
     Serializer,
     ShortText,
     Text,
@@ -117,7 +118,7 @@ class LeadPatch(LeadFields):
     """Only the fields sent change; phones, e-mails… replace the lead's list of that kind."""
 
 
-class LeadBulkIn(Schema):
+class LeadBulkIn(Input):
     items: list[LeadIn] = Field(min_length=1, max_length=500)
 
 
@@ -125,7 +126,7 @@ class LeadBulkOut(Schema):
     items: list[LeadCreated]
 
 
-class ConvertIn(Schema):
+class ConvertIn(Input):
     with_deal: bool = True
     pipeline_id: Id | None = Field(None, description="The deal's pipeline (the default one unless given).")
     with_contact: bool | None = Field(
@@ -142,7 +143,7 @@ class ConvertIn(Schema):
     )
 
 
-class ConvertDealIn(Schema):
+class ConvertDealIn(Input):
     title: ShortText | None = None
     amount: AmountIn | None = None
     currency: ShortText | None = None
@@ -153,7 +154,7 @@ class ConvertDealIn(Schema):
     custom: dict[str, Any] | None = None
 
 
-class ConvertContactIn(Schema):
+class ConvertContactIn(Input):
     first_name: ShortText | None = None
     last_name: ShortText | None = None
     second_name: ShortText | None = None
@@ -163,7 +164,7 @@ class ConvertContactIn(Schema):
     custom: dict[str, Any] | None = None
 
 
-class ConvertCompanyIn(Schema):
+class ConvertCompanyIn(Input):
     title: ShortText | None = None
     industry: ShortText | None = None
     assigned_to_id: Id | None = None

@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from voronka.api.schemas.common import Id, ShortText, iso, stage_dict
+from voronka.api.schemas.common import Id, Input, ShortText, iso, stage_dict
 
 Semantics = Literal["open", "won", "lost"]
 
@@ -38,23 +38,23 @@ class StageList(Schema):
     items: list[StageOut]
 
 
-class StageSpec(Schema):
+class StageSpec(Input):
     name: ShortText
     semantics: Semantics = "open"
 
 
-class PipelineIn(Schema):
+class PipelineIn(Input):
     name: ShortText
     stages: list[StageSpec] | None = Field(
         None, max_length=100, description="In order; the General pipeline's stages unless given."
     )
 
 
-class PipelinePatch(Schema):
+class PipelinePatch(Input):
     name: ShortText
 
 
-class StageIn(Schema):
+class StageIn(Input):
     name: ShortText
     semantics: Semantics = "open"
     color: ShortText = ""
@@ -64,13 +64,13 @@ class StageIn(Schema):
     )
 
 
-class StagePatch(Schema):
+class StagePatch(Input):
     name: ShortText | None = None
     color: ShortText | None = None
     semantics: Semantics | None = None
 
 
-class StageOrderIn(Schema):
+class StageOrderIn(Input):
     stage_ids: list[Id] = Field(
         max_length=200, description="Every stage of the pipeline once, in the new order."
     )

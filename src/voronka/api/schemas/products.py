@@ -4,7 +4,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from voronka.api.schemas.common import AmountIn, ShortText, Text, money
+from voronka.api.schemas.common import AmountIn, Input, ShortText, Text, money
 
 
 class ProductOut(Schema):
@@ -25,7 +25,7 @@ class ProductList(Schema):
     items: list[ProductOut]
 
 
-class ProductFields(Schema):
+class ProductFields(Input):
     code: ShortText | None = None
     description: Text | None = None
     price: AmountIn | None = None

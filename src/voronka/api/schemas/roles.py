@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from voronka.api.schemas.common import ShortText, Text
+from voronka.api.schemas.common import Input, ShortText, Text
 
 EntityName = Literal["lead", "deal", "contact", "company", "activity"]
 ActionName = Literal["read", "create", "update", "delete", "export", "move_back"]
@@ -28,7 +28,7 @@ class RoleList(Schema):
     items: list[RoleOut]
 
 
-class RoleIn(Schema):
+class RoleIn(Input):
     code: ShortText
     name: ShortText
     is_admin: bool = False
@@ -36,7 +36,7 @@ class RoleIn(Schema):
     rights: dict[EntityName, dict[ActionName, ScopeName]] | None = None
 
 
-class RolePatch(Schema):
+class RolePatch(Input):
     name: ShortText | None = None
     is_admin: bool | None = None
     description: Text | None = None

@@ -4,7 +4,7 @@ from typing import Any
 
 from ninja import Schema
 
-from voronka.api.schemas.common import ShortText
+from voronka.api.schemas.common import Input, ShortText
 
 
 class SourceOut(Schema):
@@ -19,12 +19,12 @@ class SourceList(Schema):
     items: list[SourceOut]
 
 
-class SourceIn(Schema):
+class SourceIn(Input):
     name: ShortText
     code: ShortText = ""
 
 
-class SourcePatch(Schema):
+class SourcePatch(Input):
     name: ShortText | None = None
     is_active: bool | None = None
 

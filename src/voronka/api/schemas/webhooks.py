@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from ninja import Field, Schema
 
-from voronka.api.schemas.common import ShortText, iso
+from voronka.api.schemas.common import Input, ShortText, iso
 
 
 class WebhookOut(Schema):
@@ -24,7 +24,7 @@ class WebhookList(Schema):
     items: list[WebhookOut]
 
 
-class WebhookIn(Schema):
+class WebhookIn(Input):
     target_url: Annotated[str, Field(max_length=2000)]
     events: list[ShortText] = Field(min_length=1, max_length=100, description='Catalogue names, or ["*"].')
     name: ShortText = ""
@@ -32,7 +32,7 @@ class WebhookIn(Schema):
     is_active: bool = True
 
 
-class WebhookPatch(Schema):
+class WebhookPatch(Input):
     target_url: Annotated[str, Field(max_length=2000)] | None = None
     events: list[ShortText] | None = Field(None, min_length=1, max_length=100)
     name: ShortText | None = None
