@@ -7,11 +7,18 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_contact_with_its_company_and_communications(api, manager):
-    company = api.post("/companies", {"title": "ООО «Ромашка»", "phones": ["+7 495 000 00 01"]}, user=manager).json()
+    company = api.post(
+        "/companies", {"title": "ООО «Ромашка»", "phones": ["+7 495 000 00 01"]}, user=manager
+    ).json()
 
     response = api.post(
         "/contacts",
-        {"first_name": "Anna", "last_name": "Petrova", "company_id": company["id"], "emails": ["anna@romashka.ru"]},
+        {
+            "first_name": "Anna",
+            "last_name": "Petrova",
+            "company_id": company["id"],
+            "emails": ["anna@romashka.ru"],
+        },
         user=manager,
     )
 
@@ -60,4 +67,7 @@ def test_comments_on_a_company(api, manager):
 
     api.post(f"/companies/{company.pk}/timeline", {"text": "Met at the fair"}, user=manager)
 
-    assert api.get(f"/companies/{company.pk}/timeline", user=manager).json()["items"][0]["text"] == "Met at the fair"
+    assert (
+        api.get(f"/companies/{company.pk}/timeline", user=manager).json()["items"][0]["text"]
+        == "Met at the fair"
+    )

@@ -9,23 +9,33 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def wholesale(admin):
-    return create_pipeline(name="Wholesale", actor=admin, stages=[("Qualified", "open"), ("Won", "won"), ("Price", "lost")])
+    return create_pipeline(
+        name="Wholesale", actor=admin, stages=[("Qualified", "open"), ("Won", "won"), ("Price", "lost")]
+    )
 
 
 def test_a_deal_is_created_in_a_pipeline_at_a_stage_given_by_code(api, manager, wholesale):
-    response = api.post("/deals", {"title": "Pumps", "pipeline_id": wholesale.pk, "amount": "12 500,00"}, user=manager)
+    response = api.post(
+        "/deals", {"title": "Pumps", "pipeline_id": wholesale.pk, "amount": "12 500,00"}, user=manager
+    )
     staged = api.post("/deals", {"title": "Valves", "stage": "PREPARATION"}, user=manager)
 
     assert response.status_code == 201
     body = response.json()
-    assert (body["pipeline_id"], body["stage"]["name"], body["amount"]) == (wholesale.pk, "Qualified", "12500.00")
+    assert (body["pipeline_id"], body["stage"]["name"], body["amount"]) == (
+        wholesale.pk,
+        "Qualified",
+        "12500.00",
+    )
     assert staged.json()["stage"]["code"] == "PREPARATION"
 
 
 def test_a_stage_of_another_pipeline_is_refused(api, manager, wholesale, general_pipeline):
     stage = general_pipeline.stages.get(code="PREPARATION")
 
-    response = api.post("/deals", {"title": "X", "pipeline_id": wholesale.pk, "stage_id": stage.pk}, user=manager)
+    response = api.post(
+        "/deals", {"title": "X", "pipeline_id": wholesale.pk, "stage_id": stage.pk}, user=manager
+    )
 
     assert response.status_code == 422
     assert not Deal.objects.exists()

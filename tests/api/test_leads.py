@@ -13,7 +13,11 @@ pytestmark = pytest.mark.django_db
 def test_creating_a_lead_normalizes_it_and_answers_201(api, manager):
     response = api.post(
         "/leads",
-        {"first_name": "Ivan", "phones": ["8 (495) 109-63-75"], "emails": [{"value": "Ivan@Mail.RU", "label": "home"}]},
+        {
+            "first_name": "Ivan",
+            "phones": ["8 (495) 109-63-75"],
+            "emails": [{"value": "Ivan@Mail.RU", "label": "home"}],
+        },
         user=manager,
     )
 
@@ -75,7 +79,9 @@ def test_refuse_skip_and_merge_policies(api, manager):
 
 
 def test_bad_input_is_reported_per_field_and_nothing_is_written(api, manager):
-    response = api.post("/leads", {"title": "X", "phones": ["abc"], "amount": "a lot", "stage": "NOPE"}, user=manager)
+    response = api.post(
+        "/leads", {"title": "X", "phones": ["abc"], "amount": "a lot", "stage": "NOPE"}, user=manager
+    )
 
     assert response.status_code == 422
     assert not Lead.objects.exists()
@@ -143,14 +149,23 @@ def test_a_lead_cannot_be_moved_to_converted_only_converted(api, manager):
 
 
 def test_converting_a_lead_makes_a_deal_and_a_contact(api, manager, general_pipeline):
-    lead = create_lead(actor=manager, first_name="Ivan", company_title="Romashka", phones=["+7 495 109 63 75"])
+    lead = create_lead(
+        actor=manager, first_name="Ivan", company_title="Romashka", phones=["+7 495 109 63 75"]
+    )
 
-    response = api.post(f"/leads/{lead.pk}/convert", {"deal": {"title": "Pumps", "amount": "5000"}}, user=manager)
+    response = api.post(
+        f"/leads/{lead.pk}/convert", {"deal": {"title": "Pumps", "amount": "5000"}}, user=manager
+    )
 
     assert response.status_code == 201
     body = response.json()
     deal = Deal.objects.get(pk=body["deal_id"])
-    assert (deal.title, deal.amount, deal.pipeline, deal.lead_id) == ("Pumps", 5000, general_pipeline, lead.pk)
+    assert (deal.title, deal.amount, deal.pipeline, deal.lead_id) == (
+        "Pumps",
+        5000,
+        general_pipeline,
+        lead.pk,
+    )
     assert body["contact_id"] and body["company_id"]
     lead_after = api.get(f"/leads/{lead.pk}", user=manager).json()
     assert (lead_after["stage"]["code"], lead_after["is_closed"]) == ("CONVERTED", True)
@@ -201,7 +216,9 @@ def test_product_rows_set_the_amount(api, manager):
 
 def test_bulk_create_is_all_or_nothing(api, manager):
     good = {"items": [{"title": f"L{i}", "phones": [f"+7 495 100 00 {i:02d}"]} for i in range(3)]}
-    bad = {"items": [{"title": "ok"}, {"title": "bad", "phones": ["nope"]}, {"title": "also bad", "stage": "X"}]}
+    bad = {
+        "items": [{"title": "ok"}, {"title": "bad", "phones": ["nope"]}, {"title": "also bad", "stage": "X"}]
+    }
 
     refused = api.post("/leads/bulk", bad, user=manager)
     created = api.post("/leads/bulk", good, user=manager)
@@ -310,7 +327,9 @@ def test_a_cursor_from_another_sort_is_refused(api, manager):
 @pytest.mark.parametrize("count", [3, 30])
 def test_the_list_query_count_does_not_grow_with_rows(count, api, manager, django_assert_num_queries):
     for index in range(count):
-        create_lead(actor=manager, title=f"L{index}", phones=[f"+7 495 100 {index:02d} 00"], on_duplicate="create")
+        create_lead(
+            actor=manager, title=f"L{index}", phones=[f"+7 495 100 {index:02d} 00"], on_duplicate="create"
+        )
     api.get("/leads", user=manager)  # the token's first use records last_used_at
 
     # token + user + role, rate-limit counter, the role's rights, the department tree and its

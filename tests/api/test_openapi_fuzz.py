@@ -41,7 +41,11 @@ schema = load_schema(coverage=True).exclude(path_regex=BULK)
 bulk_schema = load_schema(coverage=False).include(path_regex=BULK)
 HYPOTHESIS = {
     "deadline": None,
-    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+    "suppress_health_check": [
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
 }
 
 

@@ -69,7 +69,9 @@ class StagedFilters(ClientFilters):
 
 
 class LeadFilters(StagedFilters):
-    status: list[ShortText] = Field(default_factory=list, description="The same as `stage` (a lead's status).")
+    status: list[ShortText] = Field(
+        default_factory=list, description="The same as `stage` (a lead's status)."
+    )
 
 
 class DealFilters(StagedFilters):
