@@ -1,8 +1,12 @@
 """Reads on users, departments, roles and API tokens."""
 
+import datetime as dt
 import hashlib
 
+from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import ApiToken, Department, Role, User
@@ -56,15 +60,52 @@ def token_digest(raw: str) -> str:
 
 
 def active_token(raw: str) -> ApiToken | None:
-    """Return the unrevoked token with this text, with its (active) user and role; None otherwise."""
+    """Return the unrevoked token with this text, with its (active) user; None otherwise.
+
+    Every API request starts here, so it is one raw statement: building the same query with
+    the ORM costs ten times what running it does.
+    """
     raw = (raw or "").strip()
     if not raw or len(raw) > TOKEN_MAX_LENGTH:
         return None
-    return (
-        ApiToken.objects.select_related("user", "user__role")
-        .filter(token_hash=token_digest(raw), revoked_at=None, user__is_active=True, user__is_system=False)
-        .first()
+    digest = token_digest(raw)
+    found = list(User.objects.raw(_token_sql(), [digest, True, False]))
+    if not found:
+        return None
+    user = found[0]
+    token = ApiToken(
+        id=user.api_token_id,
+        user=user,
+        name=user.api_token_name,
+        prefix=user.api_token_prefix,
+        token_hash=digest,
+        is_read_only=bool(user.api_token_read_only),
+        last_used_at=_moment(user.api_token_last_used),
+        revoked_at=None,
     )
+    token._state.adding, token._state.db = False, user._state.db
+    return token
+
+
+def _token_sql() -> str:
+    quote = connection.ops.quote_name
+    users, tokens = quote(User._meta.db_table), quote(ApiToken._meta.db_table)
+    return (
+        f"SELECT u.*, t.id AS api_token_id, t.name AS api_token_name, t.prefix AS api_token_prefix, "  # noqa: S608 - table names from the models
+        f"t.is_read_only AS api_token_read_only, t.last_used_at AS api_token_last_used "
+        f"FROM {users} u INNER JOIN {tokens} t ON t.user_id = u.id "
+        f"WHERE t.token_hash = %s AND t.revoked_at IS NULL AND u.is_active = %s AND u.is_system = %s"
+    )
+
+
+def _moment(value) -> dt.datetime | None:
+    """A timestamp read by raw SQL: SQLite gives naive UTC (text or datetime), PostgreSQL an aware one."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, dt.datetime) else parse_datetime(str(value))
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed
 
 
 def tokens(user: User | None = None) -> QuerySet[ApiToken]:

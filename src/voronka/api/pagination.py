@@ -113,9 +113,13 @@ def item_filter(kind: str, filters: Schema) -> ItemFilter:
             setattr(spec, name, values[name])
     if kind in ("lead", "deal"):
         spec.pipeline_id = values.get("pipeline_id")
-        refs = _split(values["stage"] + values.get("status", [])) + [str(pk) for pk in values["stage_id"]]
-        if refs:
-            spec.stage_ids = stage_ids(kind, refs, pipeline_id=spec.pipeline_id)
+        # Ids filter as they are (an unknown id simply matches nothing); codes must exist.
+        refs = _split(values["stage"] + values.get("status", []))
+        ids = [int(ref) for ref in refs if ref.isdigit() and len(ref) < 19] + values["stage_id"]
+        codes = [ref for ref in refs if not (ref.isdigit() and len(ref) < 19)]
+        spec.stage_ids = sorted(
+            set(ids) | set(stage_ids(kind, codes, pipeline_id=spec.pipeline_id) if codes else ())
+        )
         spec.semantics = values["semantics"]
         spec.is_closed = values["closed"]
         for name in ("amount_min", "amount_max"):

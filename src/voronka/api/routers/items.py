@@ -20,7 +20,7 @@ from voronka.api.schemas.items import history_dict, product_row_dict, timeline_d
 from voronka.crm.selectors.duplicates import find_duplicates
 from voronka.crm.selectors.history import stage_history, timeline
 from voronka.crm.selectors.items import get_visible, visible
-from voronka.crm.selectors.lists import item_page, keyset_page
+from voronka.crm.selectors.lists import item_page, keyset_page, row_of
 from voronka.crm.selectors.pipelines import get_pipeline, get_stage, resolve_stage
 from voronka.crm.services import recycle
 from voronka.crm.services import timeline as timeline_service
@@ -66,18 +66,12 @@ def list_items(request: HttpRequest, kind: str, filters, page: PageParams, seria
 
 
 def get_item(request: HttpRequest, kind: str, item_id: int, action: str = Action.READ):
-    """Return an item the user may see (NotFound otherwise), with its communications."""
-    item = get_visible(request.auth, kind, item_id, action)
-    if kind != "deal":
-        # Fill the prefetch cache the serializers read from.
-        item._prefetched_objects_cache = {
-            "communications": item.communications.order_by("kind", "sort", "pk")
-        }
-    return item
+    """Return an item the user may see (NotFound otherwise)."""
+    return get_visible(request.auth, kind, item_id, action)
 
 
 def show(item, serializer: Serializer, status: int = 200, **extra: Any) -> HttpResponse:
-    return respond({**serializer.one(item), **extra}, status=status)
+    return respond({**serializer.one(row_of(item)), **extra}, status=status)
 
 
 def history_of(request: HttpRequest, kind: str, item_id: int) -> HttpResponse:
@@ -244,13 +238,8 @@ def created_answer(
 ) -> dict[str, Any]:
     """The body of a create: the item, whether it is new, and its possible duplicates."""
     created = item.pk not in known
-    if kind != "deal":
-        item._prefetched_objects_cache = {
-            "communications": item.communications.order_by("kind", "sort", "pk")
-        }
-    item.__dict__.pop("_api_comms", None)
     return {
-        **serializer.one(item),
+        **serializer.one(row_of(item)),
         "created": created,
         "duplicates": duplicates_of(request, kind, item, values) if created else [],
     }

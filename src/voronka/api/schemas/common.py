@@ -9,6 +9,7 @@ function's output validates against its class (schemathesis checks the live resp
 import datetime as dt
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from operator import itemgetter
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
@@ -47,6 +48,7 @@ class StageRef(Schema):
     name: str
     semantics: Literal["open", "won", "lost"]
     sort: int
+    pipeline_id: int
 
 
 class CommOut(Schema):
@@ -115,29 +117,28 @@ def money(value: Decimal | int | None, places: Decimal = _CENT) -> str | None:
 
 
 def stage_dict(stage) -> dict[str, Any]:
+    """Return a Stage as the API shows it."""
     return {
         "id": stage.pk,
         "code": stage.code,
         "name": stage.title,
         "semantics": stage.semantics,
         "sort": stage.sort,
+        "pipeline_id": stage.pipeline_id,
     }
 
 
 _COMM_ARGUMENTS = {"phone": "phones", "email": "emails", "messenger": "messengers", "web": "websites"}
-_COMMS_CACHE = "_api_comms"
+_GROUPED = "_comms_by_argument"
 
 
-def comms_of(item, argument: str) -> list[dict[str, str]]:
-    """Return the item's phones (emails, ...) from its (prefetched) communications."""
-    grouped = item.__dict__.get(_COMMS_CACHE)
+def comms_of(row: dict[str, Any], argument: str) -> list[dict[str, str]]:
+    """Return a row's phones (emails, ...) from its `communication_rows`."""
+    grouped = row.get(_GROUPED)
     if grouped is None:
-        grouped = {name: [] for name in _COMM_ARGUMENTS.values()}
-        for comm in item.communications.all():
-            grouped[_COMM_ARGUMENTS[comm.kind]].append(
-                {"value": comm.value, "label": comm.label, "normalized": comm.normalized}
-            )
-        item.__dict__[_COMMS_CACHE] = grouped
+        grouped = row[_GROUPED] = {name: [] for name in _COMM_ARGUMENTS.values()}
+        for kind, label, value, normalized in row.get("communication_rows", ()):
+            grouped[_COMM_ARGUMENTS[kind]].append({"value": value, "label": label, "normalized": normalized})
     return grouped[argument]
 
 
@@ -145,7 +146,8 @@ Getter = Callable[[Any], Any]
 
 
 class Serializer:
-    """Turns model instances into the dicts of one schema, optionally only some of its fields."""
+    """Turns list rows (crm.selectors.lists.item_page / row_of) into the dicts of one schema,
+    optionally only some of its fields."""
 
     def __init__(self, getters: dict[str, Getter]):
         self.getters = getters
@@ -166,9 +168,5 @@ class Serializer:
 
 
 def attr(name: str) -> Getter:
-    """Return a getter of a plain attribute."""
-
-    def get(obj):
-        return getattr(obj, name)
-
-    return get
+    """Return a getter of a column of a list row (crm.selectors.lists)."""
+    return itemgetter(name)

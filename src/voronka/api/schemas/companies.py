@@ -37,7 +37,7 @@ COMPANY = Serializer(
         "title": attr("title"),
         "industry": attr("industry"),
         "employees": attr("employees"),
-        "revenue": lambda o: money(o.revenue),
+        "revenue": lambda r: money(r["revenue"]),
         "currency": attr("currency"),
         "tax_id": attr("tax_id"),
         "address": attr("address"),

@@ -40,7 +40,7 @@ CONTACT = Serializer(
         "last_name": attr("last_name"),
         "second_name": attr("second_name"),
         "position": attr("position"),
-        "birthdate": lambda o: iso(o.birthdate),
+        "birthdate": lambda r: iso(r["birthdate"]),
         "company_id": attr("company_id"),
         "address": attr("address"),
         "lead_id": attr("lead_id"),

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from ninja import Field, Schema
@@ -47,24 +48,24 @@ class CommsOut(Schema):
 
 def common_getters() -> dict[str, Getter]:
     return {
-        "id": attr("pk"),
+        "id": attr("id"),
         "assigned_to_id": attr("assigned_to_id"),
         "source_id": attr("source_id"),
         "source_description": attr("source_description"),
         "comments": attr("comments"),
         "custom": attr("custom"),
         "created_by_id": attr("created_by_id"),
-        "created_at": lambda o: iso(o.created_at),
-        "updated_at": lambda o: iso(o.updated_at),
+        "created_at": lambda r: iso(r["created_at"]),
+        "updated_at": lambda r: iso(r["updated_at"]),
     }
 
 
 def comms_getters() -> dict[str, Getter]:
     return {
-        "phones": lambda o: comms_of(o, "phones"),
-        "emails": lambda o: comms_of(o, "emails"),
-        "messengers": lambda o: comms_of(o, "messengers"),
-        "websites": lambda o: comms_of(o, "websites"),
+        "phones": lambda r: comms_of(r, "phones"),
+        "emails": lambda r: comms_of(r, "emails"),
+        "messengers": lambda r: comms_of(r, "messengers"),
+        "websites": lambda r: comms_of(r, "websites"),
     }
 
 
@@ -72,7 +73,7 @@ def stage_getters(field: str) -> dict[str, Getter]:
     """Getters of the stage fields of a lead (`status`) or deal (`stage`)."""
     return {
         "stage_id": attr(f"{field}_id"),
-        "stage": lambda o: stage_dict(getattr(o, field)),
+        "stage": itemgetter("stage"),
     }
 
 
