@@ -138,11 +138,9 @@ def free_port() -> int:
 
 
 def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [GUNICORN, "voronka.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
-        + ["--pythonpath", str(BENCH), "--log-level", "warning", "--timeout", "120"],
-        env=env,
-    )
+    command = [GUNICORN, "voronka.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    command += ["--pythonpath", str(BENCH), "--log-level", "warning", "--timeout", "120"]
+    server = subprocess.Popen(command, env=env)
     for _ in range(200):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
