@@ -34,5 +34,7 @@ def is_wanted(event: str) -> bool:
     """Return True if an active subscription wants `event` (one small query)."""
     return any(
         "*" in names or event in names
-        for names in WebhookSubscription.objects.filter(is_active=True).values_list("events", flat=True)
+        for names in WebhookSubscription.objects.filter(is_active=True)
+        .order_by()
+        .values_list("events", flat=True)
     )

@@ -42,6 +42,8 @@ LeadId = Path[Id]
 
 
 def _status(stage_id: int | None, stage: str | None):
+    if stage_id is None and stage in (None, ""):
+        return None
     return items.optional_stage(lead_pipeline(), stage_id, stage)
 
 

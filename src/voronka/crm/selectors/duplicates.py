@@ -72,9 +72,11 @@ def find_duplicates(
     if email_keys:
         condition |= Q(kind=Communication.Kind.EMAIL, normalized__in=email_keys)
     if condition:
-        rows = Communication.objects.filter(condition).values_list(
-            "kind", "normalized", "lead_id", "contact_id", "company_id"
-        )[: limit * 10]
+        rows = (
+            Communication.objects.filter(condition)
+            .order_by()
+            .values_list("kind", "normalized", "lead_id", "contact_id", "company_id")[: limit * 10]
+        )
         for kind, normalized, lead_id, contact_id, company_id in rows:
             owner = (
                 ("lead", lead_id)

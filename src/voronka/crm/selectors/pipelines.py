@@ -55,6 +55,19 @@ def first_stage(pipeline: Pipeline) -> Stage:
     return stage
 
 
+def first_lead_status() -> Stage:
+    """Return the first open status of the lead pipeline (one query: every new lead needs it)."""
+    stage = (
+        Stage.objects.filter(pipeline__kind=Pipeline.Kind.LEAD, semantics=Stage.Semantics.OPEN)
+        .select_related("pipeline")
+        .order_by("-pipeline__is_default", "pipeline_id", "sort", "pk")
+        .first()
+    )
+    if stage is None:
+        raise Invalid("pipeline.no_open_stage", _("The pipeline has no open stage."))
+    return stage
+
+
 def won_stage(pipeline: Pipeline) -> Stage:
     """Return the won stage of `pipeline`."""
     stage = pipeline.stages.filter(semantics=Stage.Semantics.WON).order_by("sort", "pk").first()

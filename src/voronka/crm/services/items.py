@@ -160,8 +160,10 @@ def resolve_source(raw: Any) -> Source | None:
     if isinstance(raw, Source):
         return raw
     text = str(raw).strip()
-    source = Source.objects.filter(code__iexact=text).first()
-    if source is None and text.isdigit():
+    source = Source.objects.filter(code=text.upper()).order_by().first() if len(text) <= 50 else None
+    if source is None:
+        source = Source.objects.filter(code__iexact=text).first()
+    if source is None and text.isdigit() and len(text) < 19:
         source = Source.objects.filter(pk=int(text)).first()
     if source is None:
         raise Invalid("source.unknown", _("Unknown source “%(value)s”.") % {"value": text})
@@ -241,14 +243,22 @@ def prepare_custom(
     return clean_values(kind, custom, current=current, creating=creating)
 
 
-def refresh_search_text(item) -> None:
-    """Recompute the folded text the list search matches against."""
+def refresh_search_text(item, communications: list[comms.Comm] | None = None) -> None:
+    """Recompute the folded text the list search matches against.
+
+    `communications` are the item's phones, e-mails... when the caller has them (a new item):
+    then they are not read back from the database.
+    """
     parts = [
         getattr(item, name, "")
         for name in ("title", "first_name", "second_name", "last_name", "company_title")
     ]
-    has_comms = item.kind != "deal" and item.pk is not None
-    values = list(item.communications.values_list("kind", "normalized", "value")) if has_comms else []
+    if communications is not None:
+        values = [(c.kind, c.normalized, c.value) for c in communications]
+    elif item.kind != "deal" and item.pk is not None:
+        values = list(item.communications.values_list("kind", "normalized", "value"))
+    else:
+        values = []
     for kind, normalized, value in values:
         parts.append(
             normalized if kind != Communication.Kind.PHONE else f"{normalized} {normalized.lstrip('+')}"

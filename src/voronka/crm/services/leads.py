@@ -25,7 +25,7 @@ from voronka.accounts.models import Action, User
 from voronka.crm import locks
 from voronka.crm.errors import MoveRefused
 from voronka.crm.models import CrmSettings, Lead, Stage
-from voronka.crm.selectors.pipelines import first_stage, lead_pipeline
+from voronka.crm.selectors.pipelines import first_lead_status, lead_pipeline
 from voronka.crm.services import comms, duplicates, history, items, products
 from voronka.crm.services.duplicates import DuplicatePolicy
 from voronka.lib.errors import Invalid
@@ -81,15 +81,21 @@ def create_lead(
     lead.is_repeat = bool(lead.contact_id or lead.company_id)
     if not lead.title:
         lead.title = default_title(lead, parsed)
+    given = comms.flatten(parsed)
+    items.refresh_search_text(lead, given)
     lead.save()
     if parsed:
-        comms.replace(lead, parsed)
+        comms.replace(lead, parsed, fresh=True)
+    changed = []
     if not lead.title:
         lead.title = gettext("Lead #%(id)s") % {"id": lead.pk}
+        items.refresh_search_text(lead, given)
+        changed += ["title", "search_text"]
     if rows:
         lead.amount = products.store_rows(lead, rows)
-    items.refresh_search_text(lead)
-    lead.save(update_fields=["title", "amount", "search_text"])
+        changed.append("amount")
+    if changed:
+        lead.save(update_fields=changed)
     history.enter(lead, to=status, source=None, actor=actor, at=now)
     items.record_creation(
         lead,
@@ -107,9 +113,9 @@ def create_lead(
 
 
 def _initial_status(status: Stage | None) -> Stage:
-    pipeline = lead_pipeline()
     if status is None:
-        return first_stage(pipeline)
+        return first_lead_status()
+    pipeline = lead_pipeline()
     if status.pipeline_id != pipeline.pk:
         raise Invalid(
             "lead.bad_status", _("This is not a lead status."), details={"status": _("Unknown status.")}
