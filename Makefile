@@ -50,9 +50,9 @@ chromium:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 messages: install
-	cd src/voronka && for app in accounts crm activities cli; do \
+	cd src/voronka && for app in accounts crm activities webhooks api cli; do \
 		(cd $$app && ../../../$(BIN)/voronka makemessages -l ru --no-obsolete -v 0 || exit 1); done
-	cd src/voronka && for app in accounts crm activities cli; do \
+	cd src/voronka && for app in accounts crm activities webhooks api cli; do \
 		(cd $$app && ../../../$(BIN)/voronka compilemessages -v 0 || exit 1); done
 
 bench: install

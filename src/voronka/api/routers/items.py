@@ -170,6 +170,9 @@ def service_values(request: HttpRequest, values: dict[str, Any]) -> dict[str, An
     return result
 
 
+_UNKNOWN_LINK = {"contact": _("There is no contact #%(id)s."), "company": _("There is no company #%(id)s.")}
+
+
 def linked(request: HttpRequest, kind: str, item_id: int | None, *, field: str):
     """Return a client named in a request body, or raise Invalid if the user cannot see it."""
     if item_id is None:
@@ -178,9 +181,7 @@ def linked(request: HttpRequest, kind: str, item_id: int | None, *, field: str):
         return get_visible(request.auth, kind, item_id)
     except NotFound:
         raise Invalid(
-            "link.unknown",
-            _("There is no %(kind)s #%(id)s.") % {"kind": kind, "id": item_id},
-            details={field: _("Unknown.")},
+            "link.unknown", _UNKNOWN_LINK[kind] % {"id": item_id}, details={field: _("Unknown.")}
         ) from None
 
 
