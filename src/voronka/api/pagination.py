@@ -115,7 +115,8 @@ def item_filter(kind: str, filters: Schema) -> ItemFilter:
         spec.pipeline_id = values.get("pipeline_id")
         # Ids filter as they are (an unknown id simply matches nothing); codes must exist.
         refs = _split(values["stage"] + values.get("status", []))
-        ids = [int(ref) for ref in refs if ref.isdigit() and len(ref) < 19] + values["stage_id"]
+        ids = [int(ref) for ref in refs if ref.isdigit() and len(ref) < 19]
+        ids += values["stage_id"] + values.get("status_id", [])
         codes = [ref for ref in refs if not (ref.isdigit() and len(ref) < 19)]
         spec.stage_ids = sorted(
             set(ids) | set(stage_ids(kind, codes, pipeline_id=spec.pipeline_id) if codes else ())
