@@ -76,7 +76,8 @@ class VoronkaAPI(NinjaAPI):
         schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
         for path in schema.get("paths", {}).values():
             for method, operation in path.items():
-                responses = operation.setdefault("responses", {})
+                responses = {str(code): answer for code, answer in operation.get("responses", {}).items()}
+                operation["responses"] = responses
                 for status, description in ERROR_STATUSES.items():
                     responses.setdefault(
                         str(status),
