@@ -111,3 +111,25 @@ def test_answers_carry_the_rate_limit_headers(api, manager, settings):
 
     assert first["X-RateLimit-Limit"] == "10"
     assert (first["X-RateLimit-Remaining"], second["X-RateLimit-Remaining"]) == ("9", "8")
+
+
+@pytest.mark.parametrize(
+    ("text", "requests", "seconds"),
+    [("3000/min", 3000, 60), ("50/s", 50, 1), ("100/10s", 100, 10), ("10000/h", 10000, 3600)],
+)
+def test_rate_limits_are_read_from_the_setting(text, requests, seconds):
+    from voronka.api.services import parse_rate
+
+    assert (parse_rate(text).requests, parse_rate(text).seconds) == (requests, seconds)
+
+
+def test_a_new_window_starts_a_new_count(manager, settings):
+    from voronka.api.services import count_request
+
+    settings.API_RATE_LIMIT = "3000/min"
+    token, _raw = create_token(user=manager, actor=manager)
+    first = [count_request(token, now=1_000_000.0 + i).remaining for i in range(3)]
+    later = count_request(token, now=1_000_000.0 + 3600)
+
+    assert first == [2999, 2998, 2997]
+    assert later.remaining == 2999
