@@ -16,6 +16,12 @@ from voronka.lib.phones import try_normalize_phone
 from voronka.lib.text import company_key
 
 MODELS = {"lead": Lead, "contact": Contact, "company": Company}
+# What a match shows: the title (a contact's is its name), whether it is closed, its responsible.
+_DESCRIBED = {
+    "lead": ("title", "is_closed", "assigned_to_id"),
+    "contact": ("first_name", "second_name", "last_name", "assigned_to_id"),
+    "company": ("title", "assigned_to_id"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +107,7 @@ def _describe(found: dict[tuple[str, int], tuple[str, str]], *, user: User | Non
         ids = [item_id for (k, item_id) in found if k == kind]
         if not ids:
             continue
-        queryset = model.objects.filter(pk__in=ids)
+        queryset = model.objects.filter(pk__in=ids).only(*_DESCRIBED[kind])
         if user is not None:
             allowed = owner_ids(user, kind)
             if allowed is not None:
