@@ -68,3 +68,20 @@ def test_bulk_creates_are_idempotent_too(api, manager):
     api.post("/leads/bulk", body, user=manager, headers=KEY)
 
     assert Lead.objects.count() == 2
+
+
+def test_expired_keys_are_purged_and_may_be_used_again(api, manager, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    api.post("/leads", {"title": "A"}, user=manager, headers=KEY)
+    ApiIdempotencyKey.objects.update(
+        created_at=timezone.now() - dt.timedelta(hours=settings.API_IDEMPOTENCY_HOURS + 1)
+    )
+
+    response = api.post("/leads", {"title": "B"}, user=manager, headers=KEY)
+
+    assert response.status_code == 201
+    assert Lead.objects.count() == 2
+    assert ApiIdempotencyKey.objects.count() == 1

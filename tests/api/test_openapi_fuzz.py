@@ -20,9 +20,9 @@ from voronka.crm.services.deals import create_deal
 from voronka.crm.services.leads import create_lead
 from voronka.wsgi import application
 
-FUZZ_EXAMPLES = 10
+FUZZ_EXAMPLES = 6
 # Generating 500-item bodies is slow: the bulk operations get fewer examples.
-BULK_EXAMPLES = 4
+BULK_EXAMPLES = 3
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 

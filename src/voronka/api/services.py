@@ -97,7 +97,8 @@ def claim_idempotency_key(*, token: ApiToken, key: str, fingerprint: str) -> Cla
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("claim_idempotency_key() runs inside the request's transaction")
     cutoff = timezone.now() - dt.timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
-    ApiIdempotencyKey.objects.filter(token=token, key=key, created_at__lt=cutoff).delete()
+    # The token's expired keys go now: keys never pile up, and an expired one may be reused.
+    ApiIdempotencyKey.objects.filter(token=token, created_at__lt=cutoff).delete()
     try:
         with transaction.atomic():
             row = ApiIdempotencyKey.objects.create(token=token, key=key, fingerprint=fingerprint)
