@@ -22,6 +22,7 @@ def _event_choices() -> list[tuple[str, str]]:
 
 
 class SubscriptionForm(forms.ModelForm):
+    target_url = forms.URLField(label=_("target URL"), max_length=2000, assume_scheme="https")
     events = forms.MultipleChoiceField(
         label=_("events"), choices=_event_choices, widget=forms.CheckboxSelectMultiple
     )
