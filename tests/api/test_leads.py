@@ -338,3 +338,17 @@ def test_the_list_query_count_does_not_grow_with_rows(count, api, manager, djang
         response = api.get("/leads", user=manager, params={"limit": 50})
 
     assert len(response.json()["items"]) == count
+
+
+def test_a_lead_converts_without_a_body(api, manager):
+    lead = create_lead(actor=manager, first_name="Ivan", phones=["+7 495 109 63 75"])
+
+    response = api.client.post(
+        f"/api/v1/leads/{lead.pk}/convert",
+        b"",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {api.token(manager)}"},
+    )
+
+    assert response.status_code == 201
+    assert response.json()["deal_id"] and response.json()["contact_id"]

@@ -118,8 +118,13 @@ def reopen(request: HttpRequest, lead_id: LeadId, payload: ReopenIn):
 
 
 @router.post("/{lead_id}/convert", response={201: ConvertOut}, summary="Convert a lead")
-def convert(request: HttpRequest, lead_id: LeadId, payload: ConvertIn):
-    """Make a deal and/or a contact and company from a lead; the lead ends converted."""
+def convert(request: HttpRequest, lead_id: LeadId, payload: ConvertIn | None = None):
+    """Make a deal and/or a contact and company from a lead; the lead ends converted.
+
+    Without a body: a deal in the default pipeline, plus a contact and/or company as the lead's
+    data calls for.
+    """
+    payload = payload or ConvertIn()
     lead = items.get_item(request, "lead", lead_id, Action.READ)
     pipeline = get_pipeline(payload.pipeline_id, kind="deal") if payload.pipeline_id else None
     overrides = {
