@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "template_partials",
     "django_htmx",
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "voronka.accounts",
@@ -74,6 +75,8 @@ INSTALLED_APPS = [
     "voronka.imports",
     "voronka.web_imports",
     "voronka.web",
+    "voronka.webhooks",
+    "voronka.api",
     "voronka.cli",
 ]
 
@@ -201,6 +204,18 @@ TELEGRAM_API_URL = os.environ.get("TELEGRAM_API_URL", "https://api.telegram.org"
 INTAKE_TRUST_X_FORWARDED_FOR = _env_bool("INTAKE_TRUST_X_FORWARDED_FOR", default=False)
 # The largest message `voronka mail-server` accepts (bytes).
 INTAKE_MAIL_MAX_SIZE = int(os.environ.get("INTAKE_MAIL_MAX_SIZE", str(25 * 1024 * 1024)))
+# --- JSON API and outbound webhooks ----------------------------------------------------------
+# Requests per token per window ("3000/min", "50/s", "100000/h"); counted in the database, so
+# every web process shares one count (docs/api.md, "Rate limit").
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "3000/min")
+# Idempotency keys are kept this many hours, then a retry counts as a new request.
+API_IDEMPOTENCY_HOURS = int(os.environ.get("API_IDEMPOTENCY_HOURS", "24"))
+# Deliver to private, loopback and link-local addresses (a receiver on the same machine or LAN).
+WEBHOOKS_ALLOW_PRIVATE = _env_bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "8"))
+# The first retry waits this long; each next one twice as long (capped at six hours).
+WEBHOOKS_RETRY_SECONDS = float(os.environ.get("WEBHOOKS_RETRY_SECONDS", "30"))
+WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "10"))
 
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -1,4 +1,4 @@
-"""Users (with their profile), departments, roles and the rights each role grants."""
+"""Users (with their profile), departments, roles, the rights each role grants, and API tokens."""
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -160,3 +160,43 @@ class User(AbstractUser):
     @property
     def is_absent(self) -> bool:
         return self.absent_until is not None and self.absent_until >= timezone.localdate()
+
+
+class ApiToken(models.Model):
+    """A personal API token; only its SHA-256 digest is kept, the token itself is shown once."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    # The first characters of the token, kept in clear so people can tell their tokens apart.
+    prefix = models.CharField(_("prefix"), max_length=16, editable=False)
+    token_hash = models.CharField(_("SHA-256 of the token"), max_length=64, unique=True, editable=False)
+    is_read_only = models.BooleanField(
+        _("read only"), default=False, help_text=_("A read-only token may only read (GET requests).")
+    )
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # Updated at most once a minute, so that reading does not turn every request into a write.
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name or self.user})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -8,6 +8,8 @@ object (one query) and cached on it.
 
 from collections.abc import Iterable
 
+from django.db import connection
+
 from voronka.accounts.models import Action, Department, Entity, RolePermission, Scope, User
 
 __all__ = ["Action", "Entity", "Scope", "can", "is_administrator", "owner_ids", "scope_for"]
@@ -36,14 +38,17 @@ def scope_for(user: User | None, entity: str, action: str) -> Scope:
         return Scope.NONE
     rights = getattr(user, _CACHE, None)
     if rights is None:
-        rights = {
-            (entity_, action_): Scope(scope)
-            for entity_, action_, scope in RolePermission.objects.filter(role_id=user.role_id).values_list(
-                "entity", "action", "scope"
-            )
-        }
+        rights = {(entity_, action_): Scope(scope) for entity_, action_, scope in _role_rights(user.role_id)}
         setattr(user, _CACHE, rights)
     return rights.get((str(entity), str(action)), Scope.NONE)
+
+
+def _role_rights(role_id: int) -> list[tuple[str, str, int]]:
+    # Read on every scoped request: one raw statement (the ORM's query building costs more).
+    table = connection.ops.quote_name(RolePermission._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT entity, action, scope FROM {table} WHERE role_id = %s", [role_id])  # noqa: S608
+        return cursor.fetchall()
 
 
 def owner_ids(user: User | None, entity: str, action: str = Action.READ) -> set[int] | None:
@@ -74,7 +79,7 @@ def department_user_ids(user: User) -> set[int]:
     ids: set[int] = set()
     if user.department_id:
         subtree = department_subtree_ids([user.department_id])
-        ids = set(User.objects.filter(department_id__in=subtree).values_list("pk", flat=True))
+        ids = set(User.objects.filter(department_id__in=subtree).order_by().values_list("pk", flat=True))
     setattr(user, _DEPT_CACHE, ids)
     return ids
 
@@ -82,7 +87,7 @@ def department_user_ids(user: User) -> set[int]:
 def department_subtree_ids(roots: Iterable[int]) -> set[int]:
     """Return the given departments and every department below them."""
     children: dict[int | None, list[int]] = {}
-    for pk, parent_id in Department.objects.values_list("pk", "parent_id"):
+    for pk, parent_id in Department.objects.order_by().values_list("pk", "parent_id"):
         children.setdefault(parent_id, []).append(pk)
     found: set[int] = set()
     stack = list(roots)

@@ -32,9 +32,14 @@ class TranslatableName(models.Model):
 
     @property
     def title(self) -> str:
-        if not self.is_system_name:
-            return self.name
-        return pgettext(self.name_context, self.name) if self.name_context else gettext(self.name)
+        return self.shown_name(self.name, is_system_name=self.is_system_name, context=self.name_context)
+
+    @staticmethod
+    def shown_name(name: str, *, is_system_name: bool, context: str = "") -> str:
+        """Return a name as shown: translated while it is the built-in one (for rows read as values)."""
+        if not is_system_name:
+            return name
+        return pgettext(context, name) if context else gettext(name)
 
 
 class CrmItem(models.Model):

@@ -17,6 +17,12 @@ from voronka.lib.phones import try_normalize_phone
 from voronka.lib.text import company_key
 
 MODELS = {"lead": Lead, "contact": Contact, "company": Company}
+# What a match shows: the title (a contact's is its name), whether it is closed, its responsible.
+_DESCRIBED = {
+    "lead": ("title", "is_closed", "assigned_to_id"),
+    "contact": ("first_name", "second_name", "last_name", "assigned_to_id"),
+    "company": ("title", "assigned_to_id"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,15 +37,21 @@ class Match:
     is_closed: bool = False
     assigned_to_id: int | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self, *, hidden: bool = False) -> dict:
+        """Return the match as plain data; `hidden` leaves out which item it is (outside the scope)."""
         return {
             "kind": self.kind,
-            "id": self.item_id,
-            "title": self.title,
+            "id": None if hidden else self.item_id,
+            "title": "" if hidden else self.title,
             "matched_by": self.matched_by,
             "value": self.value,
             "is_closed": self.is_closed,
         }
+
+    def visible_to(self, user: User | None) -> bool:
+        """Return True if `user` may read the matched item."""
+        allowed = owner_ids(user, self.kind)
+        return allowed is None or self.assigned_to_id in allowed
 
 
 def find_duplicates(
@@ -67,9 +79,11 @@ def find_duplicates(
     if email_keys:
         condition |= Q(kind=Communication.Kind.EMAIL, normalized__in=email_keys)
     if condition:
-        rows = Communication.objects.filter(condition).values_list(
-            "kind", "normalized", "lead_id", "contact_id", "company_id"
-        )[: limit * 10]
+        rows = (
+            Communication.objects.filter(condition)
+            .order_by()
+            .values_list("kind", "normalized", "lead_id", "contact_id", "company_id")[: limit * 10]
+        )
         for kind, normalized, lead_id, contact_id, company_id in rows:
             owner = _owner(lead_id, contact_id, company_id)
             if owner[0] in kinds and owner != exclude:
@@ -119,7 +133,7 @@ def describe(
         ids = [item_id for (k, item_id) in keys if k == kind]
         if not ids:
             continue
-        queryset = model.objects.filter(pk__in=ids)
+        queryset = model.objects.filter(pk__in=ids).only(*_DESCRIBED[kind])
         if user is not None:
             allowed = owner_ids(user, kind)
             if allowed is not None:

@@ -8,15 +8,18 @@ otherwise. Pages are keyset (cursor) pages: the cost of page 1,000 is the cost o
 import base64
 import datetime as dt
 import json
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from voronka.crm.models import Communication
+from voronka.crm.models import Communication, Company, Contact, Deal, Lead, Stage
 from voronka.lib.emails import try_normalize_email
 from voronka.lib.errors import Invalid
 from voronka.lib.phones import try_normalize_phone
@@ -36,8 +39,12 @@ SORTABLE = {
     ),
     "contact": ("id", "created_at", "updated_at", "last_name"),
     "company": ("id", "created_at", "updated_at", "title"),
+    "entries": ("id",),  # timelines, logs: newest first by id
 }
 STAGE_FIELD = {"lead": "status", "deal": "stage"}
+MODELS = {"lead": Lead, "deal": Deal, "contact": Contact, "company": Company}
+MAX_ID = 2**63 - 1
+MAX_DECIMAL = Decimal("1e16")
 
 
 @dataclass
@@ -158,9 +165,18 @@ def parse_sort(kind: str, sort: str) -> tuple[str, bool]:
 
 
 def keyset_page(
-    queryset: QuerySet, kind: str, *, sort: str = "-id", cursor: str | None = None, limit: int = 50
+    queryset: QuerySet,
+    kind: str,
+    *,
+    sort: str = "-id",
+    cursor: str | None = None,
+    limit: int = 50,
+    values: tuple[str, ...] | None = None,
 ) -> Page:
-    """Return one page of `queryset` ordered by `sort`, starting after `cursor`."""
+    """Return one page of `queryset` ordered by `sort`, starting after `cursor`.
+
+    With `values`, the rows are dicts of those columns (which include `id` and the sort column).
+    """
     name, descending = parse_sort(kind, sort)
     # NULLs last in both directions, the same on SQLite and PostgreSQL.
     column = F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
@@ -168,13 +184,42 @@ def keyset_page(
     queryset = queryset.order_by(tiebreak) if name == "id" else queryset.order_by(column, tiebreak)
     if cursor:
         value, pk = _decode(cursor)
-        nullable = queryset.model._meta.get_field(name).null
-        queryset = queryset.filter(_after(name, value, pk, descending, nullable=nullable))
+        model_field = queryset.model._meta.get_field(name)
+        value = _cursor_value(model_field, value, cursor)
+        queryset = queryset.filter(_after(name, value, pk, descending, nullable=model_field.null))
+    if values is not None:
+        queryset = queryset.values(*values)
     rows = list(queryset[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = _encode(getattr(rows[-1], name), rows[-1].pk) if more and rows else None
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        next_cursor = (
+            _encode(last[name], last["id"]) if values is not None else _encode(getattr(last, name), last.pk)
+        )
     return Page(items=rows, next_cursor=next_cursor)
+
+
+def _cursor_value(model_field, value: Any, cursor: str) -> Any:
+    """Check that a decoded cursor value fits the sort column (a cursor of another sort is refused)."""
+    if value is None:
+        return None
+    try:
+        if isinstance(value, dict | list | bool):
+            raise ValidationError("bad type")
+        cleaned = model_field.to_python(value)
+        if isinstance(cleaned, dt.datetime) and timezone.is_naive(cleaned):
+            raise ValidationError("naive")
+        if isinstance(cleaned, Decimal) and (not cleaned.is_finite() or abs(cleaned) > MAX_DECIMAL):
+            raise ValidationError("range")
+        if isinstance(cleaned, str) and len(cleaned) > 1000:
+            raise ValidationError("length")
+        return cleaned
+    except (ValidationError, TypeError, ValueError, ArithmeticError):
+        raise Invalid(
+            "list.bad_cursor", _("The page cursor is not valid."), details={"cursor": cursor}
+        ) from None
 
 
 def _after(name: str, value: Any, pk: int, descending: bool, *, nullable: bool) -> Q:
@@ -204,8 +249,107 @@ def _decode(cursor: str) -> tuple[Any, int]:
             value = parse_datetime(value["t"]) or dt.date.fromisoformat(value["t"])
         elif isinstance(value, dict) and "d" in value:
             value = Decimal(value["d"])
-        return value, int(pk)
-    except (ValueError, TypeError, json.JSONDecodeError):
+        pk = int(pk)
+        if not 0 <= pk <= MAX_ID:
+            raise ValueError(pk)
+        return value, pk
+    except (ValueError, TypeError, ArithmeticError, json.JSONDecodeError):
         raise Invalid(
             "list.bad_cursor", _("The page cursor is not valid."), details={"cursor": cursor}
         ) from None
+
+
+# A list row: every column but the folded search text (it can be long), and the stage's columns.
+_STAGE_COLUMNS = ("id", "code", "name", "is_system_name", "name_context", "semantics", "sort", "pipeline_id")
+
+
+def list_columns(kind: str) -> tuple[str, ...]:
+    """Return the columns of a list row of `kind` (see `item_page`)."""
+    model = MODELS[kind]
+    columns = [field.attname for field in model._meta.concrete_fields if field.attname != "search_text"]
+    stage_field = STAGE_FIELD.get(kind)
+    if stage_field:
+        columns += [f"{stage_field}__{column}" for column in _STAGE_COLUMNS]
+    return tuple(columns)
+
+
+def item_page(
+    queryset: QuerySet,
+    kind: str,
+    spec: ItemFilter,
+    *,
+    sort: str = "-id",
+    cursor: str | None = None,
+    limit: int = 50,
+    communications: bool = True,
+) -> Page:
+    """Return one filtered keyset page of a scoped item queryset as rows ready to be shown.
+
+    Two queries whatever the page size: the page (its stage joined) and its communications.
+    Rows are dicts (`row_of()` gives one item the same shape): the columns of `list_columns()`,
+    "stage" (id, code, name as shown, semantics, sort, pipeline_id) for leads and deals, and
+    "communication_rows" ((kind, label, value, normalized) tuples) for leads and clients.
+    Rows are plain values rather than model instances: a 50-row page is built in half the time.
+    """
+    page = keyset_page(
+        apply_filter(queryset.select_related(None), kind, spec),
+        kind,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+        values=list_columns(kind),
+    )
+    stage_field = STAGE_FIELD.get(kind)
+    if stage_field:
+        names: dict[int, str] = {}
+        for row in page.items:
+            stage = {column: row.pop(f"{stage_field}__{column}") for column in _STAGE_COLUMNS}
+            if stage["id"] not in names:
+                names[stage["id"]] = Stage.shown_name(
+                    stage["name"], is_system_name=stage["is_system_name"], context=stage["name_context"]
+                )
+            row["stage"] = _shown_stage(stage, names[stage["id"]])
+    if communications and kind != "deal":
+        _attach_communications(kind, page.items)
+    return page
+
+
+def _shown_stage(stage: dict[str, Any], name: str) -> dict[str, Any]:
+    return {
+        "id": stage["id"],
+        "code": stage["code"],
+        "name": name,
+        "semantics": stage["semantics"],
+        "sort": stage["sort"],
+        "pipeline_id": stage["pipeline_id"],
+    }
+
+
+def _attach_communications(kind: str, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    found: dict[int, list[tuple[str, str, str, str]]] = defaultdict(list)
+    owner = f"{kind}_id"
+    for owner_id, comm_kind, label, value, normalized in (
+        Communication.objects.filter(**{f"{owner}__in": [row["id"] for row in rows]})
+        .order_by("kind", "sort", "pk")
+        .values_list(owner, "kind", "label", "value", "normalized")
+    ):
+        found[owner_id].append((comm_kind, label, value, normalized))
+    for row in rows:
+        row["communication_rows"] = found.get(row["id"], [])
+
+
+def row_of(item) -> dict[str, Any]:
+    """Return one item as `item_page` returns its rows (its communications read in one query)."""
+    kind = item.kind.value
+    row = {column: getattr(item, column) for column in list_columns(kind) if "__" not in column}
+    stage_field = STAGE_FIELD.get(kind)
+    if stage_field:
+        stage = getattr(item, stage_field)
+        row["stage"] = _shown_stage(
+            {column: getattr(stage, column) for column in _STAGE_COLUMNS if column != "name"}, stage.title
+        )
+    if kind != "deal":
+        _attach_communications(kind, [row])
+    return row

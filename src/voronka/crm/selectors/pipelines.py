@@ -55,6 +55,19 @@ def first_stage(pipeline: Pipeline) -> Stage:
     return stage
 
 
+def first_lead_status() -> Stage:
+    """Return the first open status of the lead pipeline (one query: every new lead needs it)."""
+    stage = (
+        Stage.objects.filter(pipeline__kind=Pipeline.Kind.LEAD, semantics=Stage.Semantics.OPEN)
+        .select_related("pipeline")
+        .order_by("-pipeline__is_default", "pipeline_id", "sort", "pk")
+        .first()
+    )
+    if stage is None:
+        raise Invalid("pipeline.no_open_stage", _("The pipeline has no open stage."))
+    return stage
+
+
 def won_stage(pipeline: Pipeline) -> Stage:
     """Return the won stage of `pipeline`."""
     stage = pipeline.stages.filter(semantics=Stage.Semantics.WON).order_by("sort", "pk").first()
@@ -85,3 +98,65 @@ def sources(*, active_only: bool = True) -> QuerySet[Source]:
     """Return the configured sources in order."""
     queryset = Source.objects.order_by("sort", "pk")
     return queryset.filter(is_active=True) if active_only else queryset
+
+
+def stage_ids(kind: str, references: list[str], *, pipeline_id: int | None = None) -> list[int]:
+    """Return the ids of the stages named by id or code in the lead pipeline or the deal pipelines.
+
+    A code names a stage in every deal pipeline that has it unless `pipeline_id` narrows it.
+    Raises Invalid naming the references that match nothing.
+    """
+    stages = Stage.objects.filter(pipeline__kind=kind)
+    if pipeline_id is not None:
+        stages = stages.filter(pipeline_id=pipeline_id)
+    known = list(stages.values_list("pk", "code"))
+    found: list[int] = []
+    unknown: list[str] = []
+    for reference in references:
+        text = str(reference).strip()
+        matches = [pk for pk, code in known if code.upper() == text.upper() or str(pk) == text]
+        if not matches:
+            unknown.append(text)
+        found.extend(matches)
+    if unknown:
+        raise Invalid(
+            "stage.unknown",
+            _("Unknown stage: %(stages)s.") % {"stages": ", ".join(unknown)},
+            details={"stage": unknown},
+        )
+    return sorted(set(found))
+
+
+def source_ids(references: list[str]) -> list[int]:
+    """Return the ids of the sources named by id or code; raise Invalid naming unknown ones."""
+    known = list(Source.objects.values_list("pk", "code"))
+    found: list[int] = []
+    unknown: list[str] = []
+    for reference in references:
+        text = str(reference).strip()
+        matches = [pk for pk, code in known if code.upper() == text.upper() or str(pk) == text]
+        if not matches:
+            unknown.append(text)
+        found.extend(matches)
+    if unknown:
+        raise Invalid(
+            "source.unknown",
+            _("Unknown source: %(sources)s.") % {"sources": ", ".join(unknown)},
+            details={"source": unknown},
+        )
+    return sorted(set(found))
+
+
+def resolve_stage(pipeline: Pipeline, reference: str | int) -> Stage:
+    """Return the stage of `pipeline` given by id or code, or raise Invalid (for request bodies)."""
+    text = str(reference).strip()
+    stage = pipeline.stages.filter(code__iexact=text).first()
+    if stage is None and text.isdigit() and len(text) < 19:
+        stage = pipeline.stages.filter(pk=int(text)).first()
+    if stage is None:
+        raise Invalid(
+            "stage.unknown",
+            _("The pipeline has no stage “%(stage)s”.") % {"stage": text},
+            details={"stage": _("Unknown stage.")},
+        )
+    return stage

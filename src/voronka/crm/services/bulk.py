@@ -422,7 +422,7 @@ def duplicates_plan(
         )
         matches = sorted(pending.matches(keys) + matches, key=lambda m: (m.is_closed, -m.item_id))[:20]
         try:
-            target = duplicates.choose(kind, policy, matches)
+            target = duplicates.choose(kind, policy, matches, actor=actor)
         except DomainError as error:
             plan.decided.append((row, RowResult(ref=row.ref, outcome=Outcome.FAILED, error=error)))
             continue
@@ -551,6 +551,7 @@ class _Pending:
             matched_by=key[0],
             value=key[1],
             is_closed=bool(row.stage and row.stage.closes_items),
+            assigned_to_id=getattr(row.cleaned.get("assigned_to"), "pk", None),
         )
 
 

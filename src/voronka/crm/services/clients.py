@@ -40,7 +40,9 @@ def _create(
     cleaned["assigned_to"] = items.default_responsible(actor, cleaned.get("assigned_to"))
     owner = cleaned["assigned_to"]
     items.require(actor, Action.CREATE, kind, owner_id=owner.pk if owner else None)
-    resolution = duplicates.resolve(kind, on_duplicate, parsed=parsed, company_title=cleaned.get("title", ""))
+    resolution = duplicates.resolve(
+        kind, on_duplicate, parsed=parsed, company_title=cleaned.get("title", ""), actor=actor
+    )
     if resolution.existing is not None:
         if DuplicatePolicy(on_duplicate) == DuplicatePolicy.MERGE:
             return duplicates.merge_into(
@@ -53,13 +55,11 @@ def _create(
         cleaned.setdefault("currency", settings.DEFAULT_CURRENCY)
     now = created_at or timezone.now()
     item = model(custom=custom_values, created_by=actor, created_at=now, updated_at=now, lead=lead, **cleaned)
-    if model is Company:
-        items.refresh_search_text(item)  # sets the name key duplicate control compares
+    # The search text (and a company's name key, which duplicate control compares) before the insert.
+    items.refresh_search_text(item, comms.flatten(parsed))
     item.save()
     if parsed:
-        comms.replace(item, parsed)
-    items.refresh_search_text(item)
-    item.save(update_fields=["search_text"] + (["title_key"] if model is Company else []))
+        comms.replace(item, parsed, fresh=True)
     items.record_creation(item, actor=actor, data={"lead_id": lead.pk} if lead else None)
     return item
 

@@ -118,9 +118,26 @@ def _one(kind: str, raw: CommInput) -> Comm | None:
     return Comm(kind=kind, value=value, label=label, normalized=normalize_value(kind, value))
 
 
-def replace(item, parsed: dict[str, list[Comm]]) -> bool:
-    """Replace the item's communications of each kind in `parsed`; return True if anything changed."""
+def replace(item, parsed: dict[str, list[Comm]], *, fresh: bool = False) -> bool:
+    """Replace the item's communications of each kind in `parsed`; return True if anything changed.
+
+    `fresh`: the item was created in this transaction and has none yet (nothing to read back).
+    """
     owner = {item.kind.value: item}
+    if fresh:
+        Communication.objects.bulk_create(
+            Communication(
+                kind=KIND_ARGUMENTS[name],
+                label=c.label,
+                value=c.value,
+                normalized=c.normalized,
+                sort=i,
+                **owner,
+            )
+            for name, comms in parsed.items()
+            for i, c in enumerate(comms)
+        )
+        return any(parsed.values())
     changed = False
     existing = list(item.communications.all())
     for name, comms in parsed.items():

@@ -2,6 +2,9 @@
 
 Rules enforced here:
 - matches are found by normalized phone, e-mail and company name (crm.selectors.duplicates);
+- with an actor, matches outside the actor's read scope are reported without saying which
+  item they are, and are never returned, merged into or linked (a user never learns that an
+  item outside the scope exists);
 - the caller chooses what happens: REFUSE (raise DuplicateFound listing the matches), SKIP
   (return the existing item, create nothing), MERGE (fill the existing item's empty fields and
   add its missing phones and e-mails), ATTACH (create, linked to the known client: a repeat
@@ -54,6 +57,7 @@ def resolve(
     *,
     parsed: dict[str, list[comms.Comm]] | None,
     company_title: str = "",
+    actor: User | None = None,
 ) -> Resolution:
     """Look for duplicates of a new item of `kind` and apply the policy; raise DuplicateFound on REFUSE."""
     policy = DuplicatePolicy(policy)
@@ -65,12 +69,12 @@ def resolve(
     matches = find_duplicates(
         phones=phones, emails=emails, company_title=company_title, kinds=match_kinds(kind)
     )
-    target = choose(kind, policy, matches)
+    target = choose(kind, policy, matches, actor=actor)
     resolution = Resolution(matches=matches)
     if target is not None:
         resolution.existing = _MODELS[kind].objects.get(pk=target.item_id)
     elif policy == DuplicatePolicy.ATTACH and matches:
-        resolution.contact, resolution.company = known_client(matches)
+        resolution.contact, resolution.company = known_client(reachable_matches(matches, actor))
     return resolution
 
 
@@ -83,23 +87,37 @@ def match_kinds(kind: str) -> tuple[str, ...]:
     return ("contact", "company")
 
 
-def choose(kind: str, policy: DuplicatePolicy, matches: list[Match]) -> Match | None:
+def choose(
+    kind: str, policy: DuplicatePolicy, matches: list[Match], *, actor: User | None = None
+) -> Match | None:
     """Return the match a SKIP or MERGE returns instead of creating; raise DuplicateFound on REFUSE.
 
-    `matches` come newest first, open items before closed ones (find_duplicates' order).
+    `matches` come newest first, open items before closed ones (find_duplicates' order). A match
+    outside the actor's read scope is reported without its id or title, and never returned.
     """
     if not matches or policy == DuplicatePolicy.CREATE:
         return None
+    reachable = reachable_matches(matches, actor)
     if policy == DuplicatePolicy.REFUSE:
+        first = reachable[0] if reachable else None
         raise DuplicateFound(
             "duplicate.found",
             _("Possible duplicate: %(title)s (%(by)s %(value)s).")
-            % {"title": matches[0].title, "by": matches[0].matched_by, "value": matches[0].value},
-            details={"duplicates": [m.as_dict() for m in matches]},
+            % {
+                "title": first.title if first else _("an item you cannot see"),
+                "by": matches[0].matched_by,
+                "value": matches[0].value,
+            },
+            details={"duplicates": [m.as_dict(hidden=m not in reachable) for m in matches]},
         )
     if policy in (DuplicatePolicy.SKIP, DuplicatePolicy.MERGE):
-        return next((m for m in matches if m.kind == kind), None)
+        return next((m for m in reachable if m.kind == kind), None)
     return None
+
+
+def reachable_matches(matches: list[Match], actor: User | None) -> list[Match]:
+    """Return the matches the actor may see (all of them without an actor)."""
+    return [m for m in matches if actor is None or m.visible_to(actor)]
 
 
 def known_client(matches: list[Match]) -> tuple[Contact | None, Company | None]:

@@ -175,8 +175,10 @@ def resolve_source(raw: Any, *, sources: Mapping[str, Source] | None = None) -> 
     if sources is not None:
         source = sources.get(text.upper())
     else:
-        source = Source.objects.filter(code__iexact=text).first()
-        if source is None and text.isdigit():
+        source = Source.objects.filter(code=text.upper()).order_by().first() if len(text) <= 50 else None
+        if source is None:
+            source = Source.objects.filter(code__iexact=text).first()
+        if source is None and text.isdigit() and len(text) < 19:
             source = Source.objects.filter(pk=int(text)).first()
     if source is None:
         raise Invalid("source.unknown", _("Unknown source “%(value)s”.") % {"value": text})
@@ -272,10 +274,18 @@ def prepare_custom(
 SEARCHED_FIELDS = ("title", "first_name", "second_name", "last_name", "company_title")
 
 
-def refresh_search_text(item) -> None:
-    """Recompute the folded text the list search matches against."""
-    has_comms = item.kind != "deal" and item.pk is not None
-    values = list(item.communications.values_list("kind", "normalized", "value")) if has_comms else []
+def refresh_search_text(item, communications: list[comms.Comm] | None = None) -> None:
+    """Recompute the folded text the list search matches against.
+
+    `communications` are the item's phones, e-mails... when the caller has them (a new item):
+    then they are not read back from the database.
+    """
+    if communications is not None:
+        values = [(c.kind, c.normalized, c.value) for c in communications]
+    elif item.kind != "deal" and item.pk is not None:
+        values = list(item.communications.values_list("kind", "normalized", "value"))
+    else:
+        values = []
     item.search_text = search_text_of([getattr(item, name, "") for name in SEARCHED_FIELDS], values)
     if isinstance(item, Company):
         item.title_key = company_key(item.title)

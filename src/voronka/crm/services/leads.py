@@ -25,7 +25,7 @@ from voronka.accounts.models import Action, User
 from voronka.crm import locks
 from voronka.crm.errors import MoveRefused
 from voronka.crm.models import CrmSettings, Lead, Pipeline, Stage
-from voronka.crm.selectors.pipelines import first_stage, lead_pipeline
+from voronka.crm.selectors.pipelines import first_lead_status, lead_pipeline
 from voronka.crm.services import comms, duplicates, history, items, products
 from voronka.crm.services.duplicates import DuplicatePolicy
 from voronka.lib.errors import Invalid
@@ -54,7 +54,7 @@ def create_lead(
     items.require(actor, Action.CREATE, "lead", owner_id=owner.pk if owner else None)
 
     resolution = duplicates.resolve(
-        "lead", on_duplicate, parsed=parsed, company_title=cleaned.get("company_title", "")
+        "lead", on_duplicate, parsed=parsed, company_title=cleaned.get("company_title", ""), actor=actor
     )
     if resolution.existing is not None:
         if DuplicatePolicy(on_duplicate) == DuplicatePolicy.MERGE:
@@ -81,20 +81,28 @@ def create_lead(
     lead.is_repeat = bool(lead.contact_id or lead.company_id)
     if not lead.title:
         lead.title = default_title(lead, parsed)
+    given = comms.flatten(parsed)
+    items.refresh_search_text(lead, given)
     lead.save()
     if parsed:
-        comms.replace(lead, parsed)
+        comms.replace(lead, parsed, fresh=True)
+    changed = []
     if not lead.title:
         lead.title = numbered_title(lead.pk)
+        items.refresh_search_text(lead, given)
+        changed += ["title", "search_text"]
     if rows:
         lead.amount = products.store_rows(lead, rows)
-    items.refresh_search_text(lead)
-    lead.save(update_fields=["title", "amount", "search_text"])
+        changed.append("amount")
+    if changed:
+        lead.save(update_fields=changed)
     history.enter(lead, to=status, source=None, actor=actor, at=now)
     items.record_creation(
         lead,
         actor=actor,
-        data={"duplicates": [m.as_dict() for m in resolution.matches]} if resolution.matches else None,
+        data={"duplicates": [m.as_dict(hidden=not m.visible_to(actor)) for m in resolution.matches]}
+        if resolution.matches
+        else None,
     )
     if convert_in_simple_mode and _simple_mode() and not lead.is_closed:
         from voronka.crm.services.conversion import convert_lead  # conversion builds on this module
@@ -105,8 +113,9 @@ def create_lead(
 
 
 def _initial_status(status: Stage | None) -> Stage:
-    pipeline = lead_pipeline()
-    return initial_status(status, pipeline=pipeline, first=first_stage(pipeline) if status is None else None)
+    if status is None:
+        return first_lead_status()
+    return initial_status(status, pipeline=lead_pipeline(), first=None)
 
 
 def initial_status(status: Stage | None, *, pipeline: Pipeline, first: Stage | None) -> Stage:

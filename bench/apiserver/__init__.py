@@ -1,0 +1,1 @@
+"""The server bench/api.py measures: the real site plus two comparison views (bench only)."""
