@@ -8,6 +8,26 @@ from voronka.crm.models import Pipeline
 from voronka.crm.selectors.pipelines import default_deal_pipeline, lead_pipeline
 
 
+@pytest.fixture(autouse=True)
+def data_migration_rows(request):
+    """Give a transactional test the rows the data migrations make.
+
+    pytest-django empties every table after a transactional test, so such a test starts from
+    empty tables: the built-in roles and the CRM defaults are made again (both are idempotent).
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction", False):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    from voronka.accounts.roles import create_built_in_roles
+    from voronka.crm.defaults import create_defaults
+
+    create_built_in_roles(apps)
+    create_defaults()
+
+
 @pytest.fixture
 def published(monkeypatch) -> list[object]:
     """Collect the events the code under test publishes, without running subscribers."""

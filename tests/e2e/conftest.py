@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.test import Client
 
@@ -39,14 +38,10 @@ def browser():
 
 
 @pytest.fixture(autouse=True)
-def crm_defaults(transactional_db):
-    """The rows the data migrations make (a transactional test starts from empty tables)."""
-    from voronka.accounts.roles import create_built_in_roles
-    from voronka.crm.defaults import create_defaults
+def fresh_totals(transactional_db, data_migration_rows):
+    """Board totals cached by an earlier test name rows that are gone (tables were emptied)."""
     from voronka.web import totals
 
-    create_built_in_roles(apps)
-    create_defaults()
     totals.forget()
 
 

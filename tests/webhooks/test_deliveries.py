@@ -11,8 +11,8 @@ from voronka.webhooks.services import attempt_delivery, create_subscription
 from voronka.webhooks.tasks import deliver_webhook
 
 # Transactions really commit here (events go out on commit, the worker reads committed rows);
-# serialized_rollback puts the rows of the data migrations back after each test.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# tests/conftest.py puts the rows of the data migrations back before each test.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

@@ -172,8 +172,8 @@ def search_text_for(kind: str, values: dict[str, Any], parsed, *, pk: int | None
     if not title and pk is None:
         return None
     names = [title, *(values.get(name, "") for name in items.SEARCHED_FIELDS[1:])]
-    # In the order refresh_search_text reads them back: by kind, then as given.
-    found = sorted(((c.kind, c.normalized, c.value) for c in comms.flatten(parsed)), key=lambda c: c[0])
+    # In the order create_lead gives them to refresh_search_text.
+    found = [(c.kind, c.normalized, c.value) for c in comms.flatten(parsed)]
     return items.search_text_of(names, found)
 
 

@@ -118,7 +118,9 @@ def role(request, role_id: int):
                 value = request.POST.get(f"{entity}:{action}")
                 if value is not None and value.isdigit():
                     rights[(entity, action)] = int(value)
-        _attempt(request, lambda: accounts.set_role_rights(current, rights), _("Rights saved."))
+        _attempt(
+            request, lambda: accounts.set_role_rights(current, rights, actor=request.user), _("Rights saved.")
+        )
         return redirect("web:settings-role", current.pk)
     scopes = {(p.entity, p.action): p.scope for p in current.permissions.all()}
     matrix = [
