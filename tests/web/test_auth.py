@@ -78,7 +78,15 @@ def test_the_navigation_bar_reaches_every_part_of_the_crm(admin):
 
     page = client.get("/deals/").content.decode()
 
-    for address in ("/leads/", "/deals/", "/contacts/", "/companies/", "/activities/", "/analytics/", "/imports/"):
+    for address in (
+        "/leads/",
+        "/deals/",
+        "/contacts/",
+        "/companies/",
+        "/activities/",
+        "/analytics/",
+        "/imports/",
+    ):
         assert f'href="{address}' in page, address
 
 
