@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from tests.webhooks.conftest import receiver  # noqa: F401 - a real HTTP receiver on 127.0.0.1
 from voronka.crm.services.pipelines import add_stage
 
 
