@@ -113,16 +113,18 @@ def test_a_webhook_trigger_has_a_secret_token_and_a_form_trigger_needs_a_real_fo
         create_trigger(stage=new, actor=admin, kind="field_condition")
 
 
-def test_working_hours_delays_skip_nights_and_weekends(settings):
-    settings.TIME_ZONE = "Europe/Moscow"
+def test_working_hours_delays_skip_nights_and_weekends():
     hours = parse("mon-fri 09:00-18:00")
-    friday_17 = timezone.make_aware(dt.datetime(2026, 11, 27, 17, 0))
-    assert add_working_minutes(friday_17, 120, hours) == timezone.make_aware(dt.datetime(2026, 11, 30, 10, 0))
-    saturday = timezone.make_aware(dt.datetime(2026, 11, 28, 12, 0))
-    assert add_working_minutes(saturday, 0, hours) == timezone.make_aware(dt.datetime(2026, 11, 30, 9, 0))
+
+    def at(day, hour):
+        return timezone.make_aware(dt.datetime.combine(dt.date(2026, 11, day), dt.time(hour)))
+
+    friday_17 = at(27, 17)
+    assert add_working_minutes(friday_17, 120, hours) == at(30, 10)
+    assert add_working_minutes(at(28, 12), 0, hours) == at(30, 9)
     three_days = 3 * hours.day_minutes
     assert add_working_minutes(friday_17, three_days, hours) == timezone.make_aware(
-        dt.datetime(2026, 12, 2, 17, 0)
+        dt.datetime.combine(dt.date(2026, 12, 2), dt.time(17))
     )
 
 
