@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "voronka.automation",
     "voronka.web_activities",
     "voronka.web_intake",
+    "voronka.web_automation",
     "voronka.analytics",
     "voronka.web_analytics",
     "voronka.imports",

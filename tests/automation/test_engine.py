@@ -269,3 +269,25 @@ def test_simulate_explains_robots_and_triggers(
     assert not robot.would_run and "amount > 100000" in robot.outcome.explain()
     [trigger] = simulation.triggers
     assert trigger.direction == "forward" and trigger.is_eligible
+
+
+def test_the_inbound_webhook_url_moves_the_target_with_the_right_token_only(
+    client, admin, manager, seminar_statuses, immediate_tasks, run_callbacks
+):
+    from voronka.automation.services.settings import create_trigger as add
+
+    trigger = add(stage=seminar_statuses["READ"], actor=admin, kind="webhook")
+    lead = new_lead(manager, run_callbacks)
+
+    wrong = client.post(f"/automation/trigger/{trigger.token}x/?target=lead_{lead.pk}")
+    bad_target = client.post(f"/automation/trigger/{trigger.token}/?target=nobody")
+    with run_callbacks():
+        right = client.post(
+            f"/automation/trigger/{trigger.token}/",
+            data={"target": f"LEAD_{lead.pk}"},
+            content_type="application/json",
+        )
+
+    assert (wrong.status_code, bad_target.status_code, right.status_code) == (404, 422, 200)
+    assert right.json() == {"ok": True, "moved": True}
+    assert Lead.objects.get(pk=lead.pk).status.code == "READ"
