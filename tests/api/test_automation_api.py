@@ -2,13 +2,17 @@
 
 import pytest
 
-from tests.automation.conftest import immediate_tasks, run_callbacks, seminar_statuses  # noqa: F401
+from tests.automation import conftest as automation
 from voronka.automation.models import Robot, Trigger
 from voronka.automation.services.settings import create_robot, create_trigger
 from voronka.crm.services.leads import create_lead
 from voronka.messaging.models import Template
 
 pytestmark = pytest.mark.django_db
+
+immediate_tasks = automation.immediate_tasks
+run_callbacks = automation.run_callbacks
+seminar_statuses = automation.seminar_statuses
 
 
 def test_administrators_manage_robots_and_everybody_reads_them(api, admin, manager, seminar_statuses):
