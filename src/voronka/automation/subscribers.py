@@ -21,7 +21,11 @@ Kind = Trigger.Kind
 def schedule_stage_robots(event: StageChanged) -> None:
     """Record the runs of the robots of the stage an item has just entered, and queue them."""
     due_times = runs.enter_stage(
-        kind=event.kind, item_id=event.item_id, entry_id=event.entry_id, stage_id=event.to_stage_id
+        kind=event.kind,
+        item_id=event.item_id,
+        entry_id=event.entry_id,
+        stage_id=event.to_stage_id,
+        is_creation=event.from_stage_id is None,
     )
     now = clock.now()
     arguments = {"kind": event.kind, "item_id": event.item_id, "entry_id": event.entry_id}

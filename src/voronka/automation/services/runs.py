@@ -85,16 +85,19 @@ def current_entry_id(kind: str, item_id: int) -> int | None:
     return StageHistory.objects.filter(**{kind: item_id}).order_by("-pk").values_list("pk", flat=True).first()
 
 
-def enter_stage(*, kind: str, item_id: int, entry_id: int, stage_id: int) -> list[tuple[dt.datetime, bool]]:
+def enter_stage(
+    *, kind: str, item_id: int, entry_id: int, stage_id: int, is_creation: bool = False
+) -> list[tuple[dt.datetime, bool]]:
     """Record the runs of the robots of the stage an item has entered; return their due times.
 
     Each pair is (due time, whether a task is queued for that time now).
     """
     now = clock.now()
     with transaction.atomic():
-        cancel_pending(
-            kind=kind, item_id=item_id, except_entry=entry_id, note=gettext("The item left the stage.")
-        )
+        if not is_creation:  # a new item has no earlier entries to cancel
+            cancel_pending(
+                kind=kind, item_id=item_id, except_entry=entry_id, note=gettext("The item left the stage.")
+            )
         stage_robots = list(Robot.objects.filter(stage_id=stage_id, is_active=True).order_by("sort", "pk"))
         if not stage_robots:
             return []
