@@ -253,3 +253,21 @@ def test_the_webhook_robot_posts_signed_json_once(
     assert body["item"] == {**body["item"], "kind": "lead", "id": lead.pk, "stage": "NEW"}
     assert verify("s3cret", request.headers["X-Voronka-Signature"], request.body)
     assert request.headers["X-Voronka-Delivery"] == f"robot-run-{run.pk}"
+
+
+def test_the_responsible_robot_takes_turns_inside_a_department(
+    admin, manager, head, colleague, sales, new, immediate_tasks, run_callbacks
+):
+    create_robot(
+        stage=new,
+        actor=admin,
+        kind="change_responsible",
+        params={"department_id": sales.pk, "mode": "round_robin"},
+    )
+    owners = []
+    for n in range(3):
+        with run_callbacks():
+            lead = create_lead(actor=manager, title=f"Lead {n}")
+        owners.append(Lead.objects.get(pk=lead.pk).assigned_to)
+    in_sales = sorted([head, manager], key=lambda user: user.pk)
+    assert owners == [in_sales[0], in_sales[1], in_sales[0]]

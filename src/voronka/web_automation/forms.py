@@ -17,7 +17,7 @@ ROBOT_PARAMS = {
     "send_sms": ("template_id", "text"),
     "create_activity": ("activity_kind", "subject", "description", "deadline_minutes", "responsible"),
     "change_stage": ("stage_code",),
-    "change_responsible": ("user_ids", "mode"),
+    "change_responsible": ("user_ids", "department_id", "mode"),
     "add_comment": ("text",),
     "set_field": ("field", "value"),
     "call_webhook": ("url", "secret"),
@@ -64,7 +64,17 @@ def _param_field(name: str, stage, channel: str | None = None) -> forms.Field:
             choices=[(s.code, s.title) for s in stage.pipeline.stages.order_by("sort", "pk")],
         )
     if name == "user_ids":
-        return forms.MultipleChoiceField(label=_("Users"), choices=_users(with_responsible=False))
+        return forms.MultipleChoiceField(
+            label=_("Users"), choices=_users(with_responsible=False), required=False
+        )
+    if name == "department_id":
+        from voronka.accounts.models import Department
+
+        return forms.ChoiceField(
+            label=_("or everybody in the department"),
+            required=False,
+            choices=[("", "—")] + [(str(d.pk), d.name) for d in Department.objects.order_by("name")],
+        )
     if name == "mode":
         return forms.ChoiceField(
             label=_("Pick"), choices=[("first", _("the first one at work")), ("round_robin", _("in turn"))]

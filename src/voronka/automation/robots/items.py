@@ -46,6 +46,21 @@ def run_change_stage(context: Context) -> str:
 
 
 def clean_change_responsible(params: dict, stage) -> dict:
+    mode = str(params.get("mode") or "first")
+    if mode not in ("first", "round_robin"):
+        raise Invalid("robot.invalid", _("Choose how the user is picked."), details={"mode": mode})
+    if params.get("department_id") not in (None, ""):
+        from voronka.accounts.models import Department
+
+        try:
+            department = Department.objects.get(pk=int(params["department_id"]))
+        except (Department.DoesNotExist, TypeError, ValueError):
+            raise Invalid(
+                "robot.invalid",
+                _("Choose a department."),
+                details={"department_id": str(params["department_id"])},
+            ) from None
+        return {"department_id": department.pk, "mode": mode}
     raw = params.get("user_ids") or []
     if isinstance(raw, (str, int)):
         raw = [part for part in str(raw).replace(" ", "").split(",") if part]
@@ -56,19 +71,24 @@ def clean_change_responsible(params: dict, stage) -> dict:
     known = set(User.objects.filter(pk__in=ids, is_active=True, is_system=False).values_list("pk", flat=True))
     if not ids or set(ids) - known:
         raise Invalid("robot.invalid", _("Choose one or more active users."), details={"user_ids": str(raw)})
-    mode = str(params.get("mode") or "first")
-    if mode not in ("first", "round_robin"):
-        raise Invalid("robot.invalid", _("Choose how the user is picked."), details={"mode": mode})
     return {"user_ids": list(dict.fromkeys(ids)), "mode": mode}
+
+
+def _candidates(params: dict) -> list[User]:
+    if "department_id" in params:
+        people = User.objects.filter(department_id=params["department_id"], is_active=True, is_system=False)
+        return [user for user in people.order_by("pk") if not user.is_absent]
+    users = {u.pk: u for u in User.objects.filter(pk__in=params["user_ids"], is_active=True)}
+    return [users[pk] for pk in params["user_ids"] if pk in users and not users[pk].is_absent]
 
 
 def run_change_responsible(context: Context) -> str:
     params = context.params
-    users = {u.pk: u for u in User.objects.filter(pk__in=params["user_ids"], is_active=True)}
-    present = [users[pk] for pk in params["user_ids"] if pk in users and not users[pk].is_absent]
+    present = _candidates(params)
     if not present:
         raise Invalid("robot.no_user", gettext("None of the robot's users is at work."))
     if params["mode"] == "round_robin":
+        # The robot's finished runs count the turns: no counter row to keep.
         turn = context.robot.runs.filter(status="done").count()
         user = present[turn % len(present)]
     else:

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -220,8 +220,10 @@ def _act(run: RobotRun, kind: robots.RobotKind, context: robots.Context, item) -
             result = kind.run(context)
     except DomainError as error:
         return _finish(run, Status.FAILED, item=item, error=str(error.message))
-    except DatabaseError:
-        raise  # the claim rolls back with it; housekeeping queues the run again after the lease
+    except (OperationalError, InterfaceError):
+        # The database is unavailable or locked: the claim rolls back with it and housekeeping
+        # queues the run again after the lease. Other errors (an integrity error too) fail the run.
+        raise
     except Exception as error:
         # A bug in one robot must not stall the entry's other robots forever: log it as failed.
         logger.exception("robot run %s failed", run.pk)

@@ -69,6 +69,12 @@ def _portable(params: dict) -> dict:
             params[name] = _login(params[name])
     if "user_ids" in params:
         params["users"] = [_login(pk) for pk in params.pop("user_ids")]
+    if "department_id" in params:
+        from voronka.accounts.models import Department
+
+        department = Department.objects.filter(pk=params.pop("department_id")).first()
+        if department is not None:
+            params["department"] = department.name
     return params
 
 
@@ -105,6 +111,18 @@ def _local(params: dict, *, channel: str, where: str) -> dict:
             params[name] = _user_id(params[name], where)
     if "users" in params:
         params["user_ids"] = [_user_id(login, where) for login in params.pop("users")]
+    if "department" in params:
+        from voronka.accounts.models import Department
+
+        name = params.pop("department")
+        department = Department.objects.filter(name=name).first()
+        if department is None:
+            raise Invalid(
+                "automation.import_missing",
+                _("No department “%(name)s”.") % {"name": name},
+                details={where: name},
+            )
+        params["department_id"] = department.pk
     return params
 
 
