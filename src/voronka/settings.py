@@ -68,8 +68,10 @@ INSTALLED_APPS = [
     "voronka.activities",
     "voronka.messaging",
     "voronka.intake",
+    "voronka.automation",
     "voronka.web_activities",
     "voronka.web_intake",
+    "voronka.web_automation",
     "voronka.analytics",
     "voronka.web_analytics",
     "voronka.imports",
@@ -216,6 +218,15 @@ WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "8"))
 # The first retry waits this long; each next one twice as long (capped at six hours).
 WEBHOOKS_RETRY_SECONDS = float(os.environ.get("WEBHOOKS_RETRY_SECONDS", "30"))
 WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "10"))
+
+# --- Automation (docs/automation.md) ----------------------------------------------------------
+# Working hours for robot delays "counted in working hours": days and hours in TIME_ZONE.
+AUTOMATION_WORKING_HOURS = os.environ.get("AUTOMATION_WORKING_HOURS", "mon-fri 09:00-18:00")
+# A due robot run whose task has not finished after this many seconds is queued again by the
+# worker's housekeeping (a killed worker's run; the run's claim makes the second task harmless).
+AUTOMATION_RUN_LEASE = float(os.environ.get("AUTOMATION_RUN_LEASE", "300"))
+# Seconds the automation clock runs ahead of real time (tests and demonstrations; 0 in production).
+VORONKA_CLOCK_OFFSET = float(os.environ.get("VORONKA_CLOCK_OFFSET", "0"))
 
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"

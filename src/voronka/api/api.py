@@ -199,6 +199,7 @@ not_found_view.csrf_exempt = True  # type: ignore[attr-defined]
 
 def _register_routers() -> None:
     from voronka.api.routers import (
+        automation,
         companies,
         contacts,
         custom_fields,
@@ -228,6 +229,9 @@ def _register_routers() -> None:
     api.add_router("/duplicates", duplicates.router)
     api.add_router("/mode", mode.router)
     api.add_router("/webhooks", webhooks.router)
+    api.add_router("/robots", automation.robots_router)
+    api.add_router("/triggers", automation.triggers_router)
+    api.add_router("/automation", automation.automation_router)
 
 
 # Idempotency keys on POST and rate-limit headers on every answer (mode "view" wraps `run`).

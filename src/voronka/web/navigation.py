@@ -34,6 +34,7 @@ SECONDARY = [
     NavItem(_("Imports"), "imports:history", "/imports/"),
     NavItem(_("Recycle bin"), "web:recycle-bin", "/recycle-bin/"),
     NavItem(_("Intake channels"), "web_intake:channels", "/intake/", admin_only=True),
+    NavItem(_("Automation"), "web_automation:index", "/automation/", admin_only=True),
     NavItem(_("Settings"), "web:settings", "/settings/", admin_only=True),
 ]
 
