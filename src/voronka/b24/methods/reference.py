@@ -1,0 +1,1 @@
+"""Registered Bitrix24 methods."""
