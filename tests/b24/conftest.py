@@ -17,13 +17,13 @@ def empty_buckets():
 
 @pytest.fixture
 def hook(manager):
-    webhook, code = create_webhook(user=manager, actor=manager)
+    _webhook, code = create_webhook(user=manager, actor=manager)
     return f"/rest/{manager.pk}/{code}/"
 
 
 @pytest.fixture
 def admin_hook(admin):
-    webhook, code = create_webhook(user=admin, actor=admin)
+    _webhook, code = create_webhook(user=admin, actor=admin)
     return f"/rest/{admin.pk}/{code}/"
 
 
