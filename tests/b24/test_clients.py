@@ -151,16 +151,16 @@ def test_b24pysdk_call_batch(sdk, manager):
 
 def test_b24pysdk_error_classes(sdk, https_domain, manager, code, settings):
     with pytest.raises(BitrixAPIBadRequest):
-        sdk.crm.lead.get(bitrix_id=999999).result
+        _ = sdk.crm.lead.get(bitrix_id=999999).result
     with pytest.raises(BitrixAPINotFound):
         BitrixWebhook(domain=https_domain, webhook_token=f"{manager.pk}/{code}").call_method(
             "crm.nothing.here"
         )
     stranger = Client(BitrixWebhook(domain=https_domain, webhook_token=f"{manager.pk}/wrongcode0000000"))
     with pytest.raises(BitrixAPIInvalidCredentials):
-        stranger.crm.lead.list().result
+        _ = stranger.crm.lead.list().result
     settings.B24_RATE_LIMIT = "1/0.0001"
     throttle.reset()
-    sdk.server.time().result
+    _ = sdk.server.time().result
     with pytest.raises(BitrixAPIQueryLimitExceeded):
-        sdk.server.time().result
+        _ = sdk.server.time().result
