@@ -138,7 +138,7 @@ def many_leads(manager):
 
 
 def test_pages_of_50_with_next_and_exact_total(rest, many_leads):
-    status, first = rest("crm.lead.list", {"select": ["ID"]})
+    _status, first = rest("crm.lead.list", {"select": ["ID"]})
     assert (len(first["result"]), first["next"], first["total"]) == (50, 50, 120)
     assert [int(r["ID"]) for r in first["result"]] == sorted(lead.pk for lead in many_leads)[:50]
     _status, last = rest("crm.lead.list", {"select": ["ID"], "start": 110})
