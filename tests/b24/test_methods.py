@@ -96,7 +96,7 @@ def test_list_filters_with_prefixes_order_and_select(rest, manager):
     assert titles({"order": {"OPPORTUNITY": "DESC"}}) == ["Gamma", "Beta", "Alpha"]
     row = rest.ok("crm.lead.list", {"select": ["*", "PHONE"], "filter": {"TITLE": "Alpha"}})[0]
     assert "STATUS_ID" in row and row["PHONE"][0]["VALUE"].endswith("1")
-    status, body = rest("crm.lead.list", {"filter": {"NOPE": 1}})
+    status, _body = rest("crm.lead.list", {"filter": {"NOPE": 1}})
     assert status == 400
 
 
