@@ -138,3 +138,20 @@ def php_truthy(value: Any) -> bool:
     if isinstance(value, str):
         return flag(value, default=bool(value))
     return bool(value)
+
+
+def php_query(params: dict[str, Any], prefix: str = "") -> str:
+    """Encode nested parameters as PHP's http_build_query does (the inverse of parse_query)."""
+    from urllib.parse import quote
+
+    parts: list[str] = []
+    for key, value in params.items():
+        name = f"{prefix}[{key}]" if prefix else str(key)
+        if isinstance(value, dict):
+            parts.append(php_query(value, name))
+        elif isinstance(value, list):
+            parts.append(php_query({str(i): v for i, v in enumerate(value)}, name))
+        else:
+            text = "" if value is None else ("Y" if value is True else "N" if value is False else str(value))
+            parts.append(f"{quote(name, safe='[]')}={quote(text, safe='')}")
+    return "&".join(part for part in parts if part)

@@ -74,6 +74,9 @@ def user_get(call: Call):
     if not isinstance(filters, dict):
         filters = {}
     for key, value in {**call.params, **filters}.items():
+        if str(key).upper() == ">ID":
+            queryset = queryset.filter(pk__gt=int(value or 0))
+            continue
         name = str(key).upper().lstrip("=")
         if name in _USER_FILTERS and name != "ACTIVE":
             if isinstance(value, list):
