@@ -50,7 +50,7 @@ def source(tmp_path):
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env["DJANGO_SETTINGS_MODULE"] = "voronka.settings"
     run = {"env": env, "check": True, "capture_output": True, "text": True, "timeout": 300}
-    subprocess.run([sys.executable, "-m", "voronka.cli", "migrate", "--noinput", "-v", "0"], **run)  # noqa: S603 - our own command
+    subprocess.run([sys.executable, "-m", "voronka.cli", "migrate", "--noinput", "-v", "0"], **run)
     token = subprocess.run([sys.executable, "-c", SETUP], **run).stdout.strip().splitlines()[-1]  # noqa: S603 - our own script
     port = _free_port()
     server = subprocess.Popen(  # noqa: S603 - our own command
