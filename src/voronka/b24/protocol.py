@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from voronka.accounts.models import User
@@ -136,11 +137,17 @@ def run(target: Method, call: Call, started: float | None = None) -> Outcome:
     method_started = time.time()
     started = started or method_started
     try:
-        value = target.handler(call)
+        # One call, one transaction: a method that makes two service calls (fields, then a stage
+        # move) changes nothing when the second is refused.
+        with transaction.atomic():
+            value = target.handler(call)
     except B24Error as error:
         return Outcome(error=error)
     except DomainError as error:
         return Outcome(error=domain_error(target, error))
+    except (ValueError, TypeError, ArithmeticError) as error:
+        # A value of the wrong type deep in a filter or a field ("abc" for an id): the caller's error.
+        return Outcome(error=B24Error("ERROR_ARGUMENT", f"Invalid argument: {error}"[:500]))
     outcome = Outcome(result=value)
     if isinstance(value, Page):
         outcome = Outcome(result=value.result, total=value.total, next=value.next)
