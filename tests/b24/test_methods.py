@@ -306,3 +306,16 @@ def test_voronka_lead_convert_is_atomic_and_refused_twice(rest):
     status, _body = rest("voronka.lead.convert", {"id": lead_id})
     assert status == 400
     assert Deal.objects.count() == 1
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_list_query_count_does_not_grow_with_rows(count, rest, manager, django_assert_max_num_queries):
+    for n in range(count):
+        create_lead(actor=manager, title=f"Q{n}", phones=[f"+7900{n:07d}"])
+    # webhook, rights, custom fields, count, page, communications (+ touch and savepoints)
+    with django_assert_max_num_queries(14):
+        rows = rest.ok("crm.lead.list", {"select": ["*", "PHONE", "UF_*"]})
+    assert len(rows) == count
+    with django_assert_max_num_queries(14):
+        items = rest.ok("crm.item.list", {"entityTypeId": 1})["items"]
+    assert len(items) == count

@@ -75,10 +75,12 @@ def _typed(kind: str, name: str, value: Any) -> Any:
     return value
 
 
-def item_dict(kind: str, item, *, select: Any = None, original_uf: bool = False) -> dict[str, Any]:
+def item_dict(
+    kind: str, item, *, select: Any = None, original_uf: bool = False, codes: list[str] | None = None
+) -> dict[str, Any]:
     chosen = [str(s) for s in as_list(select)]
     names = mapping.selection(kind, None, full=True)
-    row = mapping.row(kind, item, names, custom_codes(kind))
+    row = mapping.row(kind, item, names, custom_codes(kind) if codes is None else codes)
     result: dict[str, Any] = {}
     for name, value in row.items():
         if name in mapping.MULTI:
@@ -191,11 +193,12 @@ def list_(call: Call):
     filters = mapping.filter_q(kind, _classic_filter(kind, mapping_param(call, "filter")))
     order = mapping.ordering(kind, _classic_order(kind, mapping_param(call, "order")))
     select = param(call.params, "select")
+    codes = custom_codes(kind)
     queryset = visible_items(call, kind).filter(filters).order_by(*order).distinct()
     return page(
         call,
         queryset,
-        lambda i: item_dict(kind, i, select=select, original_uf=original),
+        lambda i: item_dict(kind, i, select=select, original_uf=original, codes=codes),
         classic=False,
         wrap="items",
     )

@@ -231,6 +231,21 @@ def dealcategory_add(call: Call):
     return pipeline_services.create_pipeline(name=name, actor=call.user).pk
 
 
+@method("crm.dealcategory.update")
+def dealcategory_update(call: Call):
+    pipeline = mapping.pipeline_of_category(item_id(call))
+    name = param(mapping_param(call, "fields", required=True), "NAME")
+    if name:
+        pipeline_services.rename_pipeline(pipeline, name=str(name), actor=call.user)
+    return True
+
+
+@method("crm.dealcategory.delete")
+def dealcategory_delete(call: Call):
+    pipeline_services.delete_pipeline(mapping.pipeline_of_category(item_id(call)), actor=call.user)
+    return True
+
+
 @method("crm.dealcategory.default.get")
 def dealcategory_default(call: Call):
     return {"ID": 0, "NAME": default_deal_pipeline().title}
