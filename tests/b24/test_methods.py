@@ -319,3 +319,18 @@ def test_list_query_count_does_not_grow_with_rows(count, rest, manager, django_a
     with django_assert_max_num_queries(14):
         items = rest.ok("crm.item.list", {"entityTypeId": 1})["items"]
     assert len(items) == count
+
+
+def test_status_add_update_delete(admin_rest, rest):
+    stage_id = admin_rest.ok(
+        "crm.status.add", {"fields": {"ENTITY_ID": "STATUS", "STATUS_ID": "CALLED", "NAME": "Called"}}
+    )
+    rows = admin_rest.ok("crm.status.list", {"filter": {"ENTITY_ID": "STATUS"}})
+    assert "CALLED" in [r["STATUS_ID"] for r in rows]
+    assert admin_rest.ok("crm.status.update", {"id": stage_id, "fields": {"NAME": "Reached"}}) is True
+    assert admin_rest.ok("crm.status.get", {"id": stage_id})["NAME"] == "Reached"
+    assert rest("crm.status.delete", {"id": stage_id})[0] == 400  # managers do not configure
+    assert admin_rest.ok("crm.status.delete", {"id": stage_id}) is True
+    assert "CALLED" not in [
+        r["STATUS_ID"] for r in admin_rest.ok("crm.status.list", {"filter": {"ENTITY_ID": "STATUS"}})
+    ]

@@ -489,3 +489,95 @@ def comment_delete(call: Call):
     _kind, entry = _comment(call)
     timeline_services.delete_comment(entry, actor=call.user)
     return True
+
+
+# --- crm.status.add / update / delete / fields ------------------------------------------------
+
+_STATUS_SEMANTICS = {"": "open", "S": "won", "F": "lost"}
+
+
+def _status_target(call: Call):
+    """The stage or source a crm.status.* id names (ids are unique across both tables' rows)."""
+    wanted = str(item_id(call))
+    for row in status_rows(None):
+        if row["ID"] == wanted:
+            if row["ENTITY_ID"] == "SOURCE":
+                return "SOURCE", next(s for s in sources(active_only=False) if str(s.pk) == wanted)
+            pipeline = _pipeline_of_entity(row["ENTITY_ID"])
+            return row["ENTITY_ID"], pipeline.stages.get(pk=int(wanted))
+    raise bad_argument("Not found")
+
+
+@method("crm.status.fields")
+def status_fields(call: Call):
+    names = (
+        "ID",
+        "ENTITY_ID",
+        "STATUS_ID",
+        "NAME",
+        "NAME_INIT",
+        "SORT",
+        "SYSTEM",
+        "CATEGORY_ID",
+        "COLOR",
+        "SEMANTICS",
+        "EXTRA",
+    )
+    return {
+        name: {
+            "type": "integer" if name in ("ID", "SORT") else "string",
+            "isRequired": name in ("ENTITY_ID", "STATUS_ID", "NAME"),
+            "isReadOnly": name in ("ID", "NAME_INIT", "SYSTEM", "CATEGORY_ID", "EXTRA"),
+            "isImmutable": name in ("ENTITY_ID", "STATUS_ID"),
+            "isMultiple": False,
+            "isDynamic": False,
+            "title": name,
+        }
+        for name in names
+    }
+
+
+@method("crm.status.add")
+def status_add(call: Call):
+    fields = {str(k).upper(): v for k, v in mapping_param(call, "fields", required=True).items()}
+    entity = str(fields.get("ENTITY_ID") or "").upper()
+    name = str(fields.get("NAME") or "")
+    code = str(fields.get("STATUS_ID") or "")
+    if entity == "SOURCE":
+        return pipeline_services.create_source(name=name, code=code, actor=call.user).pk
+    pipeline = _pipeline_of_entity(entity) if entity else None
+    if pipeline is None:
+        raise bad_argument("ENTITY_ID is not defined or invalid.")
+    code = code.split(":", 1)[1] if code.startswith("C") and ":" in code else code
+    stage = pipeline_services.add_stage(
+        pipeline,
+        name=name,
+        actor=call.user,
+        code=code,
+        color=str(fields.get("COLOR") or ""),
+        semantics=_STATUS_SEMANTICS.get(str(fields.get("SEMANTICS") or "").upper(), "open"),
+    )
+    return stage.pk
+
+
+@method("crm.status.update")
+def status_update(call: Call):
+    entity, target = _status_target(call)
+    fields = {str(k).upper(): v for k, v in mapping_param(call, "fields", required=True).items()}
+    if entity == "SOURCE":
+        pipeline_services.update_source(target, actor=call.user, name=fields.get("NAME") or None)
+    else:
+        pipeline_services.update_stage(
+            target, actor=call.user, name=fields.get("NAME") or None, color=fields.get("COLOR") or None
+        )
+    return True
+
+
+@method("crm.status.delete")
+def status_delete(call: Call):
+    entity, target = _status_target(call)
+    if entity == "SOURCE":
+        pipeline_services.update_source(target, actor=call.user, is_active=False)
+    else:
+        pipeline_services.delete_stage(target, actor=call.user)
+    return True
