@@ -16,7 +16,9 @@ def data_migration_rows(request):
     empty tables: the built-in roles and the CRM defaults are made again (both are idempotent).
     """
     marker = request.node.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("transaction", False):
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    # Browser tests ask for `transactional_db` through a fixture rather than the marker.
+    if not transactional and "transactional_db" not in request.fixturenames:
         return
     request.getfixturevalue("transactional_db")
     from django.apps import apps
