@@ -1,4 +1,8 @@
-"""`batch`: up to 50 commands in one request, with `$result[cmd][...]` references and `halt`."""
+"""`batch`: up to 50 commands in one request, with `$result[cmd][...]` references and `halt`.
+
+The batch is one call, so one transaction (protocol.run); each command runs in a savepoint of
+its own: a refused command is rolled back alone, the others commit together at the end.
+"""
 
 import re
 from typing import Any
