@@ -334,3 +334,14 @@ def test_status_add_update_delete(admin_rest, rest):
     assert "CALLED" not in [
         r["STATUS_ID"] for r in admin_rest.ok("crm.status.list", {"filter": {"ENTITY_ID": "STATUS"}})
     ]
+
+
+def test_deal_contacts_mode_owner_types_and_currencies(rest, manager):
+    contact = rest.ok("crm.contact.add", {"fields": {"NAME": "Ira"}})
+    deal = rest.ok("crm.deal.add", {"fields": {"TITLE": "With a client"}})
+    assert rest.ok("crm.deal.contact.items.get", {"id": deal}) == []
+    rest.ok("crm.deal.contact.items.set", {"id": deal, "items": [{"CONTACT_ID": contact, "IS_PRIMARY": "Y"}]})
+    assert rest.ok("crm.deal.contact.items.get", {"id": deal})[0]["CONTACT_ID"] == contact
+    assert rest.ok("crm.settings.mode.get") == 1
+    assert [t["SYMBOL_CODE"] for t in rest.ok("crm.enum.ownertype")] == ["LEAD", "DEAL", "CONTACT", "COMPANY"]
+    assert rest.ok("crm.currency.list")[0]["BASE"] == "Y"

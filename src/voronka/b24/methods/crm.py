@@ -2,18 +2,19 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext
 
 from voronka.b24 import mapping
 from voronka.b24.methods.common import get_item, item_id, mapping_param, page, visible_item, visible_items
-from voronka.b24.parsing import param
+from voronka.b24.parsing import as_list, flag, param
 from voronka.b24.protocol import Call, method
 from voronka.crm.services import stages
 from voronka.crm.services.clients import create_company, create_contact, update_company, update_contact
 from voronka.crm.services.custom_fields import definitions
 from voronka.crm.services.deals import create_deal, update_deal
 from voronka.crm.services.duplicates import DuplicatePolicy
-from voronka.crm.services.leads import create_lead, update_lead
+from voronka.crm.services.leads import create_lead, simple_mode, update_lead
 from voronka.crm.services.recycle import delete_item
 
 KINDS = ("lead", "deal", "contact", "company")
@@ -153,3 +154,54 @@ def _register(kind: str) -> None:
 
 for _kind in KINDS:
     _register(_kind)
+
+
+def _register_contacts(kind: str) -> None:
+    """crm.{deal,lead}.contact.items.get/set: a Voronka deal or lead has one contact."""
+
+    @method(f"crm.{kind}.contact.items.get")
+    def contacts_get(call: Call):
+        item = get_item(call, kind, item_id(call))
+        if not item.contact_id:
+            return []
+        return [{"CONTACT_ID": item.contact_id, "SORT": 10, "ROLE_ID": 0, "IS_PRIMARY": "Y"}]
+
+    @method(f"crm.{kind}.contact.items.set")
+    def contacts_set(call: Call):
+        item = visible_item(call, kind, item_id(call))
+        entries = [e for e in as_list(param(call.params, "items")) if isinstance(e, dict)]
+        entries.sort(key=lambda e: (not flag(e.get("IS_PRIMARY")), int(e.get("SORT") or 0)))
+        contact = entries[0].get("CONTACT_ID") if entries else None
+        UPDATE[kind](item, actor=call.user, contact=contact or None)
+        return True
+
+
+for _kind in ("deal", "lead"):
+    _register_contacts(_kind)
+
+
+@method("crm.settings.mode.get")
+def mode_get(call: Call) -> int:
+    return 2 if simple_mode() else 1
+
+
+@method("crm.enum.ownertype")
+def owner_types(call: Call):
+    return [
+        {"ID": type_id, "NAME": kind.title(), "SYMBOL_CODE": kind.upper(), "SYMBOL_CODE_SHORT": short}
+        for (kind, type_id), short in zip(mapping.ENTITY_TYPE_IDS.items(), ("L", "D", "C", "CO"), strict=True)
+    ]
+
+
+@method("crm.currency.list")
+def currencies(call: Call):
+    return [
+        {
+            "CURRENCY": settings.DEFAULT_CURRENCY,
+            "AMOUNT_CNT": 1,
+            "AMOUNT": "1.0000",
+            "SORT": 100,
+            "BASE": "Y",
+            "FULL_NAME": settings.DEFAULT_CURRENCY,
+        }
+    ]
