@@ -196,7 +196,18 @@ def test_a_portal_migrates_reconciles_and_a_second_run_creates_nothing(source, c
     assert deal.contact.last_name == "Romanova" and deal.company.title == "Romashka"
     assert Activity.objects.get().deal == deal
     assert TimelineEntry.objects.get(kind="comment").text == "Wants a discount"
-    assert Lead.objects.get(title="Lead 1").status.code == "IN_PROCESS"
+    moved = Lead.objects.get(title="Lead 1")
+    assert moved.status.code == "IN_PROCESS"
+    assert [
+        (h.from_stage and h.from_stage.code, h.to_stage.code)
+        for h in moved.stage_history.order_by("moved_at", "pk")
+    ] == [
+        (None, "NEW"),
+        ("NEW", "IN_PROCESS"),
+    ]
+    # The converted lead cannot end in its converted status here: its history stays the creation row.
+    source_rows, here_rows = first["stage history"]
+    assert (source_rows, here_rows) == (64, 62)  # 60 creations and 2 moves of leads, 2 deal creations
     assert Lead.objects.get(title="Lead 7").custom == {"UF_CRM_BUDGET": 7}
     assert Lead.objects.get(title="Lead 7").communications.get().normalized == "+79000000007"
     assert CustomField.objects.count() == 2 and Pipeline.objects.filter(kind="deal").count() == 2

@@ -2,8 +2,8 @@
 
 Order: users (matched by e-mail, never created), sources, lead statuses, deal pipelines and
 stages, custom field definitions, companies, contacts, leads, deals (with product rows),
-activities, timeline comments; stage history is counted for the reconciliation (the
-imported items start their own history at their current stage).
+activities, timeline comments, and the stage history of leads and deals (which replaces the
+creation row of each imported item, crm.services.history.import_history).
 Every object is written through the crm/activities services and recorded in the id map
 (MigratedObject) in the same transaction: an interrupted run resumes where it stopped, and
 a second run creates nothing twice.
@@ -27,13 +27,14 @@ from voronka.b24.selectors import migrated
 from voronka.crm.models import Pipeline
 from voronka.crm.selectors.items import get_visible
 from voronka.crm.selectors.pipelines import deal_pipelines, default_deal_pipeline, lead_pipeline, sources
+from voronka.crm.services import history, timeline
 from voronka.crm.services import pipelines as pipeline_services
-from voronka.crm.services import timeline
 from voronka.crm.services.clients import create_company, create_contact
 from voronka.crm.services.custom_fields import create_field, definitions
 from voronka.crm.services.deals import create_deal
 from voronka.crm.services.duplicates import DuplicatePolicy
 from voronka.crm.services.leads import create_lead
+from voronka.lib.errors import DomainError
 
 ENTITIES = (
     "users",
@@ -138,7 +139,7 @@ class Migration:
         self.import_product_rows()
         self.import_activities()
         self.import_comments()
-        self.count_history()
+        self.import_history()
         return self.tally
 
     def match_users(self) -> None:
@@ -379,11 +380,59 @@ class Migration:
 
         self._each("comments", rows, "comment", make)
 
-    def count_history(self) -> None:
+    def import_history(self) -> None:
+        """Give each imported lead and deal the stage history it had in the portal."""
         tally = self.tally["stage history"]
-        for type_id in (1, 2):
-            tally.source += self.portal.count("crm.stagehistory.list", {"entityTypeId": type_id})
-        tally.notes.append("counted, not copied: imported items start their history at their current stage")
+        for kind, type_id in (("lead", 1), ("deal", 2)):
+            rows = list(self.portal.rows("crm.stagehistory.list", {"entityTypeId": type_id}, wrap="items"))
+            tally.source += len(rows)
+            by_owner: dict[str, list[dict]] = {}
+            for row in rows:
+                by_owner.setdefault(str(row["OWNER_ID"]), []).append(row)
+            items_map, done = self._map(kind), self._map(f"{kind} history")
+            for owner, entries in by_owner.items():
+                if owner in done:
+                    tally.imported += len(entries)
+                    tally.skipped += len(entries)
+                    continue
+                if owner not in items_map or self.dry_run:
+                    continue
+                item = get_visible(self.actor, kind, items_map[owner])
+                stages = [self._history_stage(kind, e) for e in entries]
+                if any(stage is None for stage in stages):
+                    tally.notes.append(f"{kind} {owner}: a stage of its history is unknown here")
+                    continue
+                try:
+                    with transaction.atomic():
+                        history.import_history(
+                            item,
+                            [
+                                (
+                                    stage,
+                                    mapping.parse_moment(e["CREATED_TIME"]),
+                                    self.user(e.get("MOVED_BY_ID")),
+                                )
+                                for stage, e in zip(stages, entries, strict=True)
+                            ],
+                            actor=self.actor,
+                        )
+                        services.remember(
+                            portal=self.portal.key,
+                            entity=f"{kind} history",
+                            source_id=owner,
+                            local_id=item.pk,
+                        )
+                except DomainError as refusal:
+                    tally.notes.append(f"{kind} {owner}: {refusal.message}")
+                    continue
+                tally.created += len(entries)
+                tally.imported += len(entries)
+
+    def _history_stage(self, kind: str, entry: dict):
+        if kind == "lead":
+            return self.stages["lead"].get(entry.get("STATUS_ID"))
+        _pipeline, stages = self.stages["deal"].get(str(entry.get("CATEGORY_ID") or 0), (None, {}))
+        return stages.get(entry.get("STAGE_ID"))
 
 
 def _row(raw: dict) -> dict[str, Any]:
