@@ -131,6 +131,11 @@ def test_deals_in_categories_with_prefixed_stages(rest, admin):
     rest.ok("crm.deal.update", {"id": general, "fields": {"STAGE_ID": "PREPARATION"}})
     assert Deal.objects.get(pk=general).stage.code == "PREPARATION"
     assert [r["ID"] for r in rest.ok("crm.deal.list", {"filter": {"CATEGORY_ID": 0}})] == [str(general)]
+    assert [r["ID"] for r in rest.ok("crm.deal.list", {"filter": {"STAGE_ID": deal["STAGE_ID"]}})] == [
+        str(deal_id)
+    ]
+    assert rest.ok("crm.deal.list", {"filter": {"STAGE_ID": "NEW"}}) == []  # the general pipeline's NEW
+    assert len(rest.ok("crm.deal.list", {"filter": {"@STAGE_ID": [deal["STAGE_ID"], "PREPARATION"]}})) == 2
 
     statuses = rest.ok("crm.status.list", {"filter": {"ENTITY_ID": f"DEAL_STAGE_{pipeline.pk}"}})
     assert statuses[0]["STATUS_ID"] == f"C{pipeline.pk}:{statuses[0]['STATUS_ID'].split(':')[1]}"

@@ -655,6 +655,11 @@ def condition(kind: str, key: str, raw: Any) -> Q:
         normalized = [normalize(v) or v.lower() for v in values]
         q = Q(communications__kind=MULTI[name], communications__normalized__in=normalized)
         return ~q if prefix.startswith("!") else q
+    if name == "STAGE_ID" and kind == "deal":
+        q = Q()
+        for value in as_list(raw) if isinstance(raw, list | dict) else [raw]:
+            q |= _stage_q(value)
+        return ~q if prefix.startswith("!") else q
     if name.startswith("UF_"):
         path = f"custom__{name}"
     elif field is None or field.orm is None:
@@ -683,6 +688,16 @@ def condition(kind: str, key: str, raw: Any) -> Q:
     else:
         q = Q(**{path: value})
     return ~q if negate else q
+
+
+def _stage_q(raw: Any) -> Q:
+    """A deal stage id: "C3:NEW" is NEW of pipeline 3, a plain "NEW" that of the default pipeline."""
+    code = str(raw or "")
+    prefixed = _PREFIXED_STAGE.match(code)
+    if prefixed:
+        pipeline_id = int(prefixed.group(1))
+        return Q(pipeline_id=pipeline_id, stage__code__in=[code, prefixed.group(2)])
+    return Q(pipeline__is_default=True, stage__code=code)
 
 
 def filter_q(kind: str, filters: Any) -> Q:
