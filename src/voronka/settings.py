@@ -219,6 +219,8 @@ WEBHOOKS_RETRY_SECONDS = float(os.environ.get("WEBHOOKS_RETRY_SECONDS", "30"))
 WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "10"))
 # Bitrix24 dialect (/rest/): a leaky bucket per webhook, "burst/drain per second" (0 = off).
 B24_RATE_LIMIT = os.environ.get("B24_RATE_LIMIT", "250/25")
+# Report Bitrix24 cloud's time.operating / operating_reset_at (off, as on a self-hosted portal).
+B24_OPERATING_TIME = _env_bool("B24_OPERATING_TIME", default=False)
 
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -215,3 +215,13 @@ def test_batch_by_form_encoding_with_percent_encoded_references(client, hook):
     response = client.post(hook + "batch", body, content_type="application/x-www-form-urlencoded")
     result = response.json()["result"]
     assert result["result"]["b"]["TITLE"] == "X", json.dumps(result)
+
+
+def test_operating_time_is_reported_only_when_switched_on(rest, settings):
+    _status, body = rest("server.time")
+    assert "operating" not in body["time"]
+    settings.B24_OPERATING_TIME = True
+    rest("server.time")
+    _status, body = rest("server.time")
+    assert body["time"]["operating"] >= body["time"]["processing"]
+    assert body["time"]["operating_reset_at"] > body["time"]["start"]

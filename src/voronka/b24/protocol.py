@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -152,6 +153,13 @@ def run(target: Method, call: Call, started: float | None = None) -> Outcome:
     if isinstance(value, Page):
         outcome = Outcome(result=value.result, total=value.total, next=value.next)
     outcome.time = time_info(started, method_started, time.time())
+    if settings.B24_OPERATING_TIME and call.webhook is not None and target.name != "batch":
+        # Bitrix24 cloud's per-method time accounting; off by default, as on a self-hosted portal
+        # (fast_bitrix24 with respect_velocity_policy=False fails when these keys are present).
+        from voronka.b24.throttle import operating
+
+        spent, reset_at = operating(call.webhook.pk, target.name, outcome.time["processing"])
+        outcome.time |= {"operating_reset_at": reset_at, "operating": spent}
     return outcome
 
 

@@ -40,3 +40,19 @@ def reset() -> None:
     """Empty every bucket (tests)."""
     with _lock:
         _buckets.clear()
+
+
+# --- Operating time (opt-in): seconds spent per webhook and method over a sliding 10 minutes ---
+
+WINDOW = 600.0
+_operating: dict[tuple[int, str], list[tuple[float, float]]] = {}
+
+
+def operating(key: int, method_name: str, seconds: float) -> tuple[float, int]:
+    """Count `seconds` spent in a method; return (seconds in the window, when the oldest leaves it)."""
+    now = time.time()
+    with _lock:
+        spent = [(at, s) for at, s in _operating.get((key, method_name), []) if at > now - WINDOW]
+        spent.append((now, seconds))
+        _operating[(key, method_name)] = spent
+        return sum(s for _at, s in spent), int(spent[0][0] + WINDOW)
