@@ -5,6 +5,7 @@ through a TLS-terminating proxy with a throw-away CA trusted through REQUESTS_CA
 """
 
 import ssl
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
@@ -26,6 +27,16 @@ from voronka.crm.services.leads import create_lead
 from .tls import TlsProxy
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def in_thread(call, *args, **kwargs):
+    """Run a fast_bitrix24 call in a thread of its own.
+
+    Its sync wrapper runs the thread's asyncio loop, and the browser tests' Playwright marks the
+    main thread's loop as running between calls; the two must not share a thread.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call, *args, **kwargs).result()
 
 
 @pytest.fixture
@@ -65,7 +76,7 @@ def sdk(https_domain, manager, code):
 def test_fast_bitrix24_get_all_reads_every_lead_over_several_pages(live_server, manager, code, leads):
     bitrix = Bitrix(f"{live_server.url}/rest/{manager.pk}/{code}/", verbose=False)
 
-    rows = bitrix.get_all("crm.lead.list", {"select": ["ID", "TITLE"]})
+    rows = in_thread(bitrix.get_all, "crm.lead.list", {"select": ["ID", "TITLE"]})
 
     assert len(rows) == 120
     assert sorted(int(r["ID"]) for r in rows) == sorted(lead.pk for lead in leads)
@@ -75,7 +86,8 @@ def test_fast_bitrix24_get_all_reads_every_lead_over_several_pages(live_server, 
 def test_fast_bitrix24_call_with_a_list_of_adds_and_get_by_id(live_server, manager, code):
     bitrix = Bitrix(f"{live_server.url}/rest/{manager.pk}/{code}/", verbose=False)
 
-    ids = bitrix.call(
+    ids = in_thread(
+        bitrix.call,
         "crm.lead.add",
         [
             {
@@ -87,7 +99,7 @@ def test_fast_bitrix24_call_with_a_list_of_adds_and_get_by_id(live_server, manag
             {"fields": {"TITLE": "Second", "OPENED": True, "OPPORTUNITY": 1500}},
         ],
     )
-    found = bitrix.get_by_ID("crm.lead.get", ids)
+    found = in_thread(bitrix.get_by_ID, "crm.lead.get", ids)
 
     assert len(ids) == 2
     assert Lead.objects.filter(pk__in=ids).count() == 2
@@ -99,7 +111,8 @@ def test_fast_bitrix24_call_with_a_list_of_adds_and_get_by_id(live_server, manag
 def test_fast_bitrix24_call_batch_resolves_references(live_server, manager, code):
     bitrix = Bitrix(f"{live_server.url}/rest/{manager.pk}/{code}/", verbose=False)
 
-    result = bitrix.call_batch(
+    result = in_thread(
+        bitrix.call_batch,
         {
             "halt": 0,
             "cmd": {
@@ -107,7 +120,7 @@ def test_fast_bitrix24_call_batch_resolves_references(live_server, manager, code
                 "read": "crm.lead.get?id=$result[lead]",
                 "deal": "crm.deal.add?fields[TITLE]=For $result[read][TITLE]",
             },
-        }
+        },
     )
 
     assert result["read"]["TITLE"] == "Batch lead"
@@ -119,7 +132,7 @@ def test_fast_bitrix24_gets_an_error_for_a_refused_call(live_server, manager, co
     bitrix = Bitrix(f"{live_server.url}/rest/{manager.pk}/{code}/", verbose=False)
 
     with pytest.raises(Exception, match="Not found"):
-        bitrix.call("crm.lead.get", {"id": 999999})
+        in_thread(bitrix.call, "crm.lead.get", {"id": 999999})
 
 
 # --- b24pysdk ------------------------------------------------------------------------------
