@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "voronka.web",
     "voronka.webhooks",
     "voronka.api",
+    "voronka.b24",
     "voronka.cli",
 ]
 
@@ -218,6 +219,10 @@ WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "8"))
 # The first retry waits this long; each next one twice as long (capped at six hours).
 WEBHOOKS_RETRY_SECONDS = float(os.environ.get("WEBHOOKS_RETRY_SECONDS", "30"))
 WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "10"))
+# Bitrix24 dialect (/rest/): a leaky bucket per webhook, "burst/drain per second" (0 = off).
+B24_RATE_LIMIT = os.environ.get("B24_RATE_LIMIT", "250/25")
+# Report Bitrix24 cloud's time.operating / operating_reset_at (off, as on a self-hosted portal).
+B24_OPERATING_TIME = _env_bool("B24_OPERATING_TIME", default=False)
 
 # --- Automation (docs/automation.md) ----------------------------------------------------------
 # Working hours for robot delays "counted in working hours": days and hours in TIME_ZONE.

@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/", not_found_view),
+    path("rest/", include("voronka.b24.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("voronka.intake.urls")),
     path("", include("voronka.automation.urls")),

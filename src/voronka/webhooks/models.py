@@ -18,6 +18,14 @@ class WebhookSubscription(models.Model):
     # Catalogue names ("item.created"...), or ["*"] for every event.
     events = models.JSONField(_("events"), default=list)
     is_active = models.BooleanField(_("active"), default=True)
+
+    class Format(models.TextChoices):
+        VORONKA = "voronka", _("Voronka (signed JSON)")
+        BITRIX24 = "bitrix24", _("Bitrix24 (form-encoded, event.bind)")
+
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices, default=Format.VORONKA)
+    # For the Bitrix24 format: the event it was bound to (ONCRMLEADADD...).
+    bitrix_event = models.CharField(_("Bitrix24 event"), max_length=50, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -37,7 +45,11 @@ class WebhookSubscription(models.Model):
     def __str__(self) -> str:
         return self.name or self.target_url
 
-    def wants(self, event: str) -> bool:
+    def wants(self, event: str, data: dict | None = None) -> bool:
+        if self.format == self.Format.BITRIX24:
+            from voronka.webhooks.bitrix import wants
+
+            return wants(self.bitrix_event, event, data or {})
         return "*" in self.events or event in self.events
 
 

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from voronka.accounts.models import User
 from voronka.accounts.rights import is_administrator
 from voronka.lib.errors import Forbidden, Invalid
-from voronka.webhooks import catalogue, signing, transport
+from voronka.webhooks import bitrix, catalogue, signing, transport
 from voronka.webhooks.models import WebhookDelivery, WebhookSubscription
 
 Status = WebhookDelivery.Status
@@ -102,10 +102,17 @@ def create_subscription(
     name: str = "",
     secret: str | None = None,
     is_active: bool = True,
+    bitrix_event: str = "",
 ) -> WebhookSubscription:
-    """Subscribe a URL to events."""
+    """Subscribe a URL to events (or, with `bitrix_event`, to one Bitrix24 event in its format)."""
     _check_admin(actor)
+    if bitrix_event:
+        if bitrix_event.upper() not in bitrix.EVENTS:
+            raise Invalid("webhook.unknown_event", _("Unknown event %(name)s.") % {"name": bitrix_event})
+        events = bitrix.catalogue_events(bitrix_event)
     return WebhookSubscription.objects.create(
+        format=WebhookSubscription.Format.BITRIX24 if bitrix_event else WebhookSubscription.Format.VORONKA,
+        bitrix_event=bitrix_event.upper(),
         name=(name or "").strip()[:200],
         target_url=clean_target(target_url),
         events=clean_events(events),
@@ -152,7 +159,7 @@ def delete_subscription(subscription: WebhookSubscription, *, actor: User) -> No
 def record_deliveries(*, event: str, event_id: str, occurred_at: str, data: dict[str, Any]) -> list[int]:
     """Create the deliveries of one published event; return the ids of those still to send."""
     payload = {"id": event_id, "event": event, "occurred_at": occurred_at, "data": data}
-    wanted = [s for s in WebhookSubscription.objects.filter(is_active=True) if s.wants(event)]
+    wanted = [s for s in WebhookSubscription.objects.filter(is_active=True) if s.wants(event, data)]
     WebhookDelivery.objects.bulk_create(
         [WebhookDelivery(subscription=s, event=event, event_id=event_id, payload=payload) for s in wanted],
         ignore_conflicts=True,  # the (subscription, event id) constraint: a second dispatch adds nothing
@@ -185,8 +192,17 @@ def attempt_delivery(delivery_id: int) -> Outcome:
     if not subscription.is_active:
         return _finish(delivery, Status.FAILED, error="The subscription is switched off.")
     body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    content_type = "application/json"
+    if subscription.format == WebhookSubscription.Format.BITRIX24:
+        body = bitrix.form_body(
+            bitrix_event=subscription.bitrix_event,
+            subscription_id=subscription.pk,
+            secret=subscription.secret,
+            data=delivery.payload.get("data", {}),
+        )
+        content_type = "application/x-www-form-urlencoded"
     headers = {
-        "Content-Type": "application/json",
+        "Content-Type": content_type,
         "User-Agent": USER_AGENT,
         "X-Voronka-Event": delivery.event,
         "X-Voronka-Delivery": str(delivery.delivery_id),

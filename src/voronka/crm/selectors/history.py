@@ -45,6 +45,19 @@ def get_visible_timeline_entry(user: User, kind: str, item_id: int, entry_id: in
         raise NotFound("timeline.not_found", _("Timeline entry not found.")) from None
 
 
+def get_visible_comment(user: User, entry_id: int) -> tuple[str, TimelineEntry]:
+    """Return (item kind, comment) for a comment on an item the user may see, or raise NotFound."""
+    owners = (
+        TimelineEntry.objects.filter(pk=entry_id, kind=TimelineEntry.Kind.COMMENT)
+        .values("lead_id", "deal_id", "contact_id", "company_id")
+        .first()
+    )
+    for kind in ("lead", "deal", "contact", "company"):
+        if owners and owners[f"{kind}_id"]:
+            return kind, get_visible_timeline_entry(user, kind, owners[f"{kind}_id"], entry_id)
+    raise NotFound("timeline.not_found", _("Timeline entry not found."))
+
+
 def recycle_bin(user: User) -> QuerySet[RecycleBinEntry]:
     """Return the recycle bin entries of items the user could delete."""
     condition = Q()

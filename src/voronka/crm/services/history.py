@@ -1,15 +1,23 @@
 """Entering a stage: the StageHistory row, the item's stage timestamp and the StageChanged event.
 
 Every creation of a lead or deal and every move goes through `enter()`, so the
-history has exactly one row per entry into a stage.
+history has exactly one row per entry into a stage. A migration from another CRM replaces a
+new item's creation row with the history it had there (`import_history()`).
 """
 
-from django.utils import timezone
+import datetime as dt
+from collections.abc import Sequence
 
-from voronka.accounts.models import User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from voronka.accounts.models import Action, User
 from voronka.crm import events
 from voronka.crm.models import Stage, StageHistory
+from voronka.crm.services import items
 from voronka.lib import bus
+from voronka.lib.errors import Invalid, Refused
 
 
 def enter(
@@ -51,3 +59,39 @@ def enter(
 def position(stage: Stage) -> tuple[int, int]:
     """Return the stage's place in its pipeline's order."""
     return (stage.sort, stage.pk)
+
+
+@transaction.atomic
+def import_history(item, entries: Sequence[tuple[Stage, dt.datetime, User | None]], *, actor: User) -> int:
+    """Replace the creation row of an item just imported with its history from the system it came from.
+
+    Refused unless the item has only its creation row (no real history is ever overwritten) and
+    the last entry is the item's current stage. Publishes nothing: these moves happened elsewhere.
+    """
+    kind = item.kind.value
+    items.require(actor, Action.UPDATE, kind, owner_id=item.assigned_to_id)
+    current = StageHistory.objects.filter(**{kind: item})
+    rows = list(current[:2])
+    if len(rows) != 1 or rows[0].from_stage_id is not None:
+        raise Refused("history.not_fresh", _("Only a newly imported item takes a history from elsewhere."))
+    entries = sorted(entries, key=lambda entry: entry[1])
+    stage_now = item.status if kind == "lead" else item.stage
+    if not entries or entries[-1][0].pk != stage_now.pk:
+        raise Invalid("history.wrong_end", _("The imported history must end in the item's current stage."))
+    current.delete()
+    previous: Stage | None = None
+    for stage, moved_at, moved_by in entries:
+        StageHistory.objects.create(
+            **{kind: item},
+            pipeline_id=stage.pipeline_id,
+            from_stage=previous,
+            to_stage=stage,
+            moved_at=moved_at,
+            moved_by=moved_by,
+            assigned_to_id=item.assigned_to_id,
+            is_backward=previous is not None
+            and previous.pipeline_id == stage.pipeline_id
+            and position(stage) < position(previous),
+        )
+        previous = stage
+    return len(entries)
