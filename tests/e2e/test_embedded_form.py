@@ -24,6 +24,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+CHROMIUM = os.environ.get("VORONKA_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>Pump shop</title></head>
@@ -61,13 +63,15 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def page(browser):
-    # The suite's one browser (tests/e2e/conftest.py): a second sync Playwright in the same
-    # worker fails ("Sync API inside the asyncio loop") once the shared one has started.
-    page = browser.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    page.close()
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(10_000)
+        yield page
+        browser.close()
 
 
 def embedded_form(crm_rows, site, live_server, *, origin=None):
