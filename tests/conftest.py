@@ -16,7 +16,10 @@ def data_migration_rows(request):
     empty tables: the built-in roles and the CRM defaults are made again (both are idempotent).
     """
     marker = request.node.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("transaction", False):
+    transactional = (marker is not None and marker.kwargs.get("transaction", False)) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
         return
     request.getfixturevalue("transactional_db")
     from django.apps import apps

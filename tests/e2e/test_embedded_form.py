@@ -12,7 +12,6 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 
 from voronka.crm.models import Lead, TimelineEntry
 from voronka.intake.models import IntakeRequest
@@ -24,8 +23,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-CHROMIUM = os.environ.get("VORONKA_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>Pump shop</title></head>
@@ -38,13 +35,8 @@ PAGE = """<!doctype html>
 
 
 @pytest.fixture
-def crm_rows(transactional_db):
-    """The rows the data migrations make (a transactional test starts from empty tables)."""
-    from voronka.accounts.roles import create_built_in_roles
-    from voronka.crm.defaults import create_defaults
-
-    create_built_in_roles(apps)
-    create_defaults()
+def crm_rows(transactional_db, data_migration_rows):
+    """The rows the data migrations make (tests/conftest.py puts them back in emptied tables)."""
 
 
 @pytest.fixture
@@ -63,15 +55,13 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
+def page(browser):
+    """A page of the suite's one browser (a second sync Playwright cannot run in this worker)."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
 
 
 def embedded_form(crm_rows, site, live_server, *, origin=None):

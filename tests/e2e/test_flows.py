@@ -99,7 +99,7 @@ def test_drag_a_card_to_the_next_status_and_find_it_there_after_reload(
     expect(_column(page, new).locator(f"#lead-{lead.pk}")).to_have_count(0)
     assert StageHistory.objects.filter(lead=lead, from_stage=new, to_stage=in_process).exists()
     page.goto(f"/leads/{lead.pk}/")
-    expect(page.locator(".timeline")).to_contain_text(TEXT[language]["stage_changed"])
+    expect(page.locator("#timeline .timeline")).to_contain_text(TEXT[language]["stage_changed"])
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

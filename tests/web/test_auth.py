@@ -70,3 +70,31 @@ def test_unknown_language_is_refused(manager_client, manager):
 def test_sign_out(manager_client):
     assert manager_client.post("/accounts/logout/").status_code == 302
     assert manager_client.get("/deals/").status_code == 302
+
+
+def test_the_navigation_bar_reaches_every_part_of_the_crm(admin):
+    client = Client()
+    client.force_login(admin)
+
+    page = client.get("/deals/").content.decode()
+
+    for address in (
+        "/leads/",
+        "/deals/",
+        "/contacts/",
+        "/companies/",
+        "/activities/",
+        "/analytics/",
+        "/imports/",
+    ):
+        assert f'href="{address}' in page, address
+
+
+def test_only_administrators_see_the_settings_in_the_navigation_bar(manager):
+    client = Client()
+    client.force_login(manager)
+
+    page = client.get("/deals/").content.decode()
+
+    assert 'href="/analytics/' in page
+    assert 'href="/settings/' not in page

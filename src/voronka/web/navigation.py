@@ -28,8 +28,10 @@ MAIN = [
     NavItem(_("Contacts"), "web:contact-list", "/contacts/"),
     NavItem(_("Companies"), "web:company-list", "/companies/"),
     NavItem(_("Activities"), "activities:mine", "/activities/"),
+    NavItem(_("Analytics"), "analytics:dashboard", "/analytics/"),
 ]
 SECONDARY = [
+    NavItem(_("Imports"), "imports:history", "/imports/"),
     NavItem(_("Recycle bin"), "web:recycle-bin", "/recycle-bin/"),
     NavItem(_("Intake channels"), "web_intake:channels", "/intake/", admin_only=True),
     NavItem(_("Automation"), "web_automation:index", "/automation/", admin_only=True),
