@@ -21,6 +21,7 @@ def test_build_a_robot_and_a_trigger_in_the_browser_and_watch_them_fire(page, si
     # when: a comment robot is added to "New"
     page.locator('[data-add-robot="NEW"]').click()
     page.select_option("#id_kind", "add_comment")
+    page.locator('#robot-form[data-kind="add_comment"]').wait_for()
     page.locator("#id_p_text").fill("The robot says hello")
     page.fill("#id_name", "Greeter")
     page.locator("#robot-form button[type=submit]").click()
@@ -29,6 +30,7 @@ def test_build_a_robot_and_a_trigger_in_the_browser_and_watch_them_fire(page, si
     # and a trigger on "In progress": the amount reaching 1000
     page.locator('[data-add-trigger="IN_PROCESS"]').click()
     page.select_option("#id_kind", "field_condition")
+    page.locator('#trigger-form[data-kind="field_condition"]').wait_for()
     page.locator("#id_condition").fill("amount >= 1000")
     page.fill("#id_name", "Big enough")
     page.locator("#trigger-form button[type=submit]").click()

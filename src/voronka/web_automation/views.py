@@ -88,7 +88,7 @@ def _editor(request, *, form_class, initial_of, service_create, service_update, 
         form = form_class(initial={**request.POST.dict(), "kind": kind}, stage=stage, kind=kind)
     else:
         form = form_class(initial=initial_of(obj) if obj else {"kind": kind}, stage=stage, kind=kind)
-    context = {"form": form, "stage": stage, "obj": obj, "action": request.path}
+    context = {"form": form, "stage": stage, "obj": obj, "action": request.path, "kind": kind}
     response = render(request, template, context)
     return reswap(retarget(response, "#automation-editor"), "innerHTML")
 
