@@ -346,7 +346,7 @@ def load(scale: float, seed: int, log=print) -> dict[str, int]:
                     table.flush(cursor)
 
         def progress(what: str) -> None:
-            log(f"  {what} ({time.monotonic() - started:.0f} s)")
+            log(f"  {what} ({time.monotonic() - started:.0f} s)", flush=True)
 
         # Companies and contacts (contacts numbered as bench/intake_data.py does).
         for i in range(1, n["companies"] + 1):
