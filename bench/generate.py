@@ -171,6 +171,10 @@ class Table:
             tail.append(value)
         self.tail = tuple(tail)
         self.rows: list[tuple] = []
+        # SQLite gets datetimes as naive UTC text and durations as microseconds, as Django stores them.
+        kinds = {f.attname: f.get_internal_type() for f in fields}
+        self.times = [i for i, c in enumerate(columns) if kinds[c] == "DateTimeField"]
+        self.durations = [i for i, c in enumerate(columns) if kinds[c] == "DurationField"]
 
     def add(self, *values) -> None:
         self.rows.append(values)
@@ -187,20 +191,22 @@ class Table:
                     copy.write_row(row + tail)
         else:
             marks = ", ".join("?" * len(self.columns))
-            cursor.executemany(
-                f"INSERT INTO {self.table} ({names}) VALUES ({marks})",
-                [tuple(_lite(v) for v in row) + tail for row in self.rows],
-            )
+            rows = []
+            for row in self.rows:
+                row = list(row)
+                for i in self.times:
+                    if row[i] is not None:
+                        row[i] = row[i].isoformat(" ")
+                for i in self.durations:
+                    if row[i] is not None:
+                        row[i] = row[i] // MICROSECOND
+                rows.append(tuple(row) + tail)
+            cursor.executemany(f"INSERT INTO {self.table} ({names}) VALUES ({marks})", rows)
         self.rows = []
         return count
 
 
-def _lite(value):
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None).isoformat(" ")
-    if isinstance(value, dt.timedelta):
-        return value // dt.timedelta(microseconds=1)
-    return value
+MICROSECOND = dt.timedelta(microseconds=1)
 
 
 def _indexes(cursor, vendor: str, tables: list[str]) -> list[tuple[str, str]]:
@@ -287,6 +293,8 @@ def load(scale: float, seed: int, log=print) -> dict[str, int]:
     rng = random.Random(seed)
     n = counts(scale)
     now = timezone.now().replace(microsecond=0)
+    if connection.vendor == "sqlite":
+        now = now.replace(tzinfo=None)  # naive UTC, as Django stores it there
     users, pipelines, statuses, lead_pipeline_id, sources = _setup(rng)
     vendor = connection.vendor
     made = dict.fromkeys(
