@@ -111,7 +111,7 @@ serve)
 	peer_env
 	cd "$PEER"
 	"$VENV/bin/gunicorn" crm.wsgi:application --workers "$WORKERS" --bind "127.0.0.1:$PORT" \
-		--pid "$PEER/gunicorn.pid" --daemon --error-logfile "$PEER/gunicorn.log" --log-level warning ||
+		--timeout 900 --pid "$PEER/gunicorn.pid" --daemon --error-logfile "$PEER/gunicorn.log" --log-level warning ||
 		fail "gunicorn did not start (see $PEER/gunicorn.log)"
 	;;
 stop)
