@@ -99,7 +99,8 @@ def plans(scale: float, seed: int, pg: bool) -> dict[str, callable]:
         return Plan(runs, "none measured beside it: a post's ~35 queries are listed in bench/README.md")
 
     def imports() -> Plan:
-        argv = ["--rows", "100000", "--memory-rows", str(max(200_000, round(1_000_000 * min(scale, 1))))]
+        rows = max(20_000, round(100_000 * min(scale, 1)))
+        argv = ["--rows", str(rows), "--memory-rows", str(max(100_000, round(1_000_000 * min(scale, 1))))]
         if not pg:
             argv.append("--skip-pg")
         return Plan(
@@ -109,7 +110,7 @@ def plans(scale: float, seed: int, pg: bool) -> dict[str, callable]:
 
     def peer() -> Plan:
         return Plan(
-            [("PostgreSQL", ["--scale", str(max(scale, 0.2))], {})],
+            [("PostgreSQL", ["--scale", str(scale / 2)], {})],
             "the peer CRM on the same work, same client, same worker count (ratio = Voronka / peer); "
             "Bitrix24's published cloud limits",
         )
