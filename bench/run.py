@@ -182,6 +182,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=int(os.environ.get("BENCH_SEED", 1)))
     parser.add_argument("--only", default="", help="comma-separated benchmark names")
     parser.add_argument("--no-peer", action="store_true", help="do not install or measure the peer CRM")
+    parser.add_argument("--sqlite-only", action="store_true", help="leave PostgreSQL out")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per benchmark process")
     parser.add_argument("--output", default=str(BENCH / "RESULTS.md"))
     args = parser.parse_args()
@@ -191,7 +192,7 @@ def main() -> None:
         names = [n for n in names if n in args.only.split(",")]
     if args.no_peer and "peer" in names:
         names.remove("peer")
-    pg_reason = generate.pg_available()
+    pg_reason = "left out (--sqlite-only)" if args.sqlite_only else generate.pg_available()
     pg = pg_reason is None
     loads = [f"start: {load_average()}"]
     print(f"benchmarks: {', '.join(names)}; scale {args.scale:g}, seed {args.seed}", flush=True)
