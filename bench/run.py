@@ -265,6 +265,9 @@ def main() -> None:
             print(text.rstrip(), flush=True)
             outputs.append((label, status, text.rstrip(), time.monotonic() - t1))
         sections.append((name, "", plan.ceiling, outputs, time.monotonic() - t0))
+        # Written after each benchmark, so a run cut short still leaves what it measured.
+        write(Path(args.output), args, names, built, [*loads, "(run in progress)"], sections, pg_reason,
+              time.monotonic() - started)  # fmt: skip
     loads.append(f"end: {load_average()}")
     write(Path(args.output), args, names, built, loads, sections, pg_reason, time.monotonic() - started)
     print(f"\nwrote {args.output} ({(time.monotonic() - started) / 60:.1f} min)")
