@@ -37,6 +37,7 @@ from voronka.imports.models import ImportJob
 from voronka.imports.reports import ErrorReport
 from voronka.lib import bus
 from voronka.lib.errors import Conflict, DomainError, Invalid
+from voronka.webhooks import selectors as webhook_selectors
 
 BATCH = 2000
 POLICIES = (DuplicatePolicy.SKIP, DuplicatePolicy.MERGE, DuplicatePolicy.CREATE, DuplicatePolicy.REFUSE)
@@ -317,7 +318,7 @@ def _commit(job, chunk, outcomes, *, actor, options, report, memory, finder) -> 
     failures = {o.number: o.reason for o in outcomes if isinstance(o, pipeline.Failed)}
     warnings = [w for o in outcomes if o is not None for w in (f"{o.number}: {text}" for text in o.warnings)]
     counts = {"created": 0, "merged": 0, "skipped": 0}
-    with transaction.atomic():
+    with webhook_selectors.one_read_of_subscriptions(), transaction.atomic():
         for row, error in finder.link(options.entity, ready):
             failures[row.number] = pipeline.describe(error, row.columns)
         ready = [row for row in ready if row.number not in failures]

@@ -1,5 +1,8 @@
 """Reads of subscriptions and their delivery log (administrators only: they hold secrets)."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -30,11 +33,37 @@ def deliveries(subscription: WebhookSubscription) -> QuerySet[WebhookDelivery]:
     return WebhookDelivery.objects.filter(subscription=subscription).order_by("-pk")
 
 
-def is_wanted(event: str) -> bool:
-    """Return True if an active subscription wants `event` (one small query)."""
-    return any(
-        "*" in names or event in names
-        for names in WebhookSubscription.objects.filter(is_active=True)
-        .order_by()
-        .values_list("events", flat=True)
+_snapshot: ContextVar[dict | None] = ContextVar("webhook_subscriptions_snapshot", default=None)
+
+
+@contextmanager
+def one_read_of_subscriptions():
+    """Within this block `is_wanted` reads the subscriptions once, not once per event.
+
+    For bulk writes (an import batch, a bulk API request) that publish thousands of events on
+    one commit: wrap the transaction, so its events are checked against the subscriptions as
+    they were when the first one was delivered.
+    """
+    token = _snapshot.set({})
+    try:
+        yield
+    finally:
+        _snapshot.reset(token)
+
+
+def _subscribed_events() -> list[list[str]]:
+    return list(
+        WebhookSubscription.objects.filter(is_active=True).order_by().values_list("events", flat=True)
     )
+
+
+def is_wanted(event: str) -> bool:
+    """Return True if an active subscription wants `event` (one small query, or none in a snapshot)."""
+    snapshot = _snapshot.get()
+    if snapshot is None:
+        subscribed = _subscribed_events()
+    else:
+        if "events" not in snapshot:
+            snapshot["events"] = _subscribed_events()
+        subscribed = snapshot["events"]
+    return any("*" in names or event in names for names in subscribed)

@@ -28,6 +28,7 @@ from voronka.crm.services.batch import create_many
 from voronka.crm.services.duplicates import DuplicatePolicy
 from voronka.crm.services.products import set_product_rows
 from voronka.lib.errors import DomainError, Invalid, NotFound
+from voronka.webhooks.selectors import one_read_of_subscriptions
 
 KIND_NAMES = {"lead": "leads", "deal": "deals", "contact": "contacts", "company": "companies"}
 
@@ -267,7 +268,7 @@ def bulk_create(
             errors[str(index)] = {"code": error.code, "message": str(error.message), "details": error.details}
     known = [existing_ids(request, kind, values, values.get("on_duplicate", "")) for _i, values in prepared]
     try:
-        with transaction.atomic():
+        with one_read_of_subscriptions(), transaction.atomic():
             items = (
                 create_many(kind, [values for _index, values in prepared], actor=request.auth)
                 if prepared
