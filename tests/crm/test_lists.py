@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from voronka.crm.selectors.items import get_visible_lead, visible_leads
 from voronka.crm.selectors.lists import ItemFilter, apply_filter, keyset_page
@@ -53,6 +55,32 @@ def test_keyset_pages_cover_everything_once(manager):
             break
     assert sorted(item.pk for item in seen) == sorted(lead.pk for lead in leads)
     assert [item.amount for item in seen] == sorted((item.amount for item in seen), reverse=True)
+
+
+@pytest.mark.parametrize("sort", ["-id", "-amount", "title"])
+def test_ids_first_pages_are_the_same_pages_with_the_page_query_on_the_item_table_alone(manager, sort):
+    # given
+    for i in range(11):
+        create_lead(actor=manager, title=f"L{i % 4}", amount=i % 3)
+
+    def pages(**options):
+        found, cursor = [], None
+        while True:
+            page = keyset_page(visible_leads(manager), "lead", sort=sort, cursor=cursor, limit=4, **options)
+            found.append([item.pk for item in page.items])
+            cursor = page.next_cursor
+            if cursor is None:
+                return found
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        keyset_page(visible_leads(manager), "lead", sort=sort, limit=4, ids_first=True)
+
+    # then: the same pages, and the query that picks the page joins nothing
+    assert pages(ids_first=True) == pages()
+    page_query = queries.captured_queries[-2]["sql"]
+    assert "JOIN" not in page_query.upper()
+    assert "LIMIT 5" in page_query.upper()
 
 
 def test_bad_sort_and_cursor_are_refused(manager):

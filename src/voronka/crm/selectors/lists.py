@@ -172,10 +172,14 @@ def keyset_page(
     cursor: str | None = None,
     limit: int = 50,
     values: tuple[str, ...] | None = None,
+    ids_first: bool = False,
 ) -> Page:
     """Return one page of `queryset` ordered by `sort`, starting after `cursor`.
 
     With `values`, the rows are dicts of those columns (which include `id` and the sort column).
+    With `ids_first`, the page's ids are read from the item's own table before its rows and their
+    joins (one query more): joined, SQLite may drive the query from the stage table and sort every
+    item in the user's scope instead of walking the ordered index and stopping after the page.
     """
     name, descending = parse_sort(kind, sort)
     # NULLs last in both directions, the same on SQLite and PostgreSQL.
@@ -188,8 +192,13 @@ def keyset_page(
         value = _cursor_value(model_field, value, cursor)
         queryset = queryset.filter(_after(name, value, pk, descending, nullable=model_field.null))
     if values is not None:
-        queryset = queryset.values(*values)
-    rows = list(queryset[: limit + 1])
+        rows = list(queryset.values(*values)[: limit + 1])
+    elif ids_first:
+        ids = list(queryset.values_list("pk", flat=True)[: limit + 1])
+        by_id = {item.pk: item for item in queryset.filter(pk__in=ids)} if ids else {}
+        rows = [by_id[pk] for pk in ids if pk in by_id]
+    else:
+        rows = list(queryset[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None

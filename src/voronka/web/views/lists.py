@@ -36,7 +36,8 @@ def item_list(request, kind: str):
         field, descending = parse_sort(kind, sort)
     except Invalid:
         sort, field, descending = "-id", "id", True
-    page = keyset_page(queryset, kind, sort=sort, cursor=request.GET.get("cursor") or None, limit=PAGE)
+    cursor = request.GET.get("cursor") or None
+    page = keyset_page(queryset, kind, sort=sort, cursor=cursor, limit=PAGE, ids_first=True)
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
