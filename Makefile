@@ -41,15 +41,15 @@ test: install vendor lint chromium
 	$(BIN)/pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/voronka makemigrations --check --dry-run -v 1
 	$(BIN)/voronka check --fail-level WARNING
 
 format: install
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 ## Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
 chromium:
