@@ -241,6 +241,21 @@ def _common() -> list[Field]:
     ]
 
 
+def _moved() -> list[Field]:
+    """When a lead or deal last changed its stage (who moved it is not kept on the item)."""
+    return [
+        Field(
+            "MOVED_TIME",
+            "datetime",
+            lambda i: moment(i.stage_changed_at),
+            "stage_changed_at",
+            readonly=True,
+            title="Moved on",
+        ),
+        Field("MOVED_BY_ID", "user", lambda i: None, None, readonly=True, title="Moved by"),
+    ]
+
+
 def _utm() -> list[Field]:
     return [
         Field(
@@ -317,15 +332,7 @@ LEAD = [
     Field(
         "DATE_CLOSED", "datetime", lambda i: moment(i.closed_at), "closed_at", readonly=True, title="Closed"
     ),
-    Field(
-        "MOVED_TIME",
-        "datetime",
-        lambda i: moment(i.stage_changed_at),
-        "stage_changed_at",
-        readonly=True,
-        title="Moved on",
-    ),
-    Field("MOVED_BY_ID", "user", lambda i: None, None, readonly=True, title="Moved by"),
+    *_moved(),
     *_utm(),
     *_multi(),
 ]
@@ -408,15 +415,7 @@ DEAL = [
         readonly=True,
         title="Repeat deal",
     ),
-    Field(
-        "MOVED_TIME",
-        "datetime",
-        lambda i: moment(i.stage_changed_at),
-        "stage_changed_at",
-        readonly=True,
-        title="Moved on",
-    ),
-    Field("MOVED_BY_ID", "user", lambda i: None, None, readonly=True, title="Moved by"),
+    *_moved(),
     *_utm(),
 ]
 
