@@ -42,8 +42,9 @@ def test_board_query_count_does_not_grow_with_cards(
     # session, user, its role (navigation), rights, department tree, department users, the filter
     # form (users, departments, sources, stages, custom fields), the pipeline, the pipeline tabs,
     # its stages, the totals (one grouped query for the open stages, one for the closing ones),
-    # then one keyset page per column, and the next activities of all the cards at once
-    with django_assert_num_queries(17 + stages):
+    # then one keyset page per column (its ids; then, for the one column holding cards, their rows),
+    # and the next activities of all the cards at once
+    with django_assert_num_queries(18 + stages):
         response = manager_client.get("/deals/")
     assert response.status_code == 200
 
@@ -195,3 +196,33 @@ def test_item_events_clear_the_cached_totals():
 
     assert totals.forget in bus.subscribers(events.StageChanged)
     assert totals.forget in bus.subscribers(events.ItemCreated)
+
+
+def test_a_deal_card_shows_amount_client_responsible_and_date_in_the_users_language(
+    manager_client, manager, general_pipeline
+):
+    # given
+    from voronka.crm.services.clients import create_company, create_contact
+
+    company = create_company(actor=manager, title="Ромашка")
+    contact = create_contact(actor=manager, first_name="Пётр", last_name="Сидоров", company=company)
+    won = _stage(general_pipeline, "WON")
+    create_deal(actor=manager, title="Насосы", pipeline=general_pipeline, amount="1234567.50",
+                contact=contact, company=company)  # fmt: skip
+    create_deal(
+        actor=manager, title="Поставка для Ромашка", pipeline=general_pipeline, stage=won, company=company
+    )
+    manager_client.cookies["django_language"] = "ru"
+    # when
+    html = manager_client.get("/deals/", headers={"accept-language": "ru"}).content.decode()
+    # then: the open deal's card
+    open_card = html[html.index('<article class="card"') : html.index("</article>")]
+    assert "Насосы" in open_card and "1\u202f234\u202f567,50\u00a0₽" in open_card
+    assert "<span>Ромашка</span>" in open_card and "<span>Пётр Сидоров</span>" in open_card
+    assert ">II</span><span>Ivan Ivanov</span>" in open_card
+    assert timezone.localdate().strftime("%d.%m.%Y") in open_card
+    assert "Дел не запланировано" in open_card and 'aria-label="Перенести в…"' in open_card
+    # the won deal names its company in the title: not repeated; a closed card asks for no activity
+    won_card = html[html.index('id="deal-', html.index("</article>")) :]
+    won_card = won_card[: won_card.index("</article>")]
+    assert "<span>Ромашка</span>" not in won_card and "Дел не запланировано" not in won_card

@@ -37,11 +37,28 @@ def column_totals(queryset: QuerySet, kind: str, stages: list[Stage]) -> dict[in
 
 
 def column_page(
-    queryset: QuerySet, kind: str, stage: Stage, *, cursor: str | None = None, limit: int = 20
+    queryset: QuerySet,
+    kind: str,
+    stage: Stage,
+    *,
+    cursor: str | None = None,
+    limit: int = 20,
+    values: tuple[str, ...] | None = None,
 ) -> Page:
-    """Return one page of the items in `stage`, newest first."""
+    """Return one page of the items in `stage`, newest first (dicts of `values` if given).
+
+    The page's ids are read from the item table alone first (`ids_first`): joined with the
+    responsible's row, a department-scoped column made SQLite seek every item of the stage per
+    person and sort them all, where the ids alone walk the (stage, id) order and stop at the page.
+    """
     return keyset_page(
-        queryset.filter(**{STAGE_FIELD[kind]: stage}), kind, sort="-id", cursor=cursor, limit=limit
+        queryset.filter(**{STAGE_FIELD[kind]: stage}),
+        kind,
+        sort="-id",
+        cursor=cursor,
+        limit=limit,
+        values=values,
+        ids_first=True,
     )
 
 

@@ -191,12 +191,16 @@ def keyset_page(
         model_field = queryset.model._meta.get_field(name)
         value = _cursor_value(model_field, value, cursor)
         queryset = queryset.filter(_after(name, value, pk, descending, nullable=model_field.null))
-    if values is not None:
-        rows = list(queryset.values(*values)[: limit + 1])
-    elif ids_first:
+    if ids_first:
         ids = list(queryset.values_list("pk", flat=True)[: limit + 1])
-        by_id = {item.pk: item for item in queryset.filter(pk__in=ids)} if ids else {}
+        chosen = queryset.filter(pk__in=ids)
+        if values is not None:
+            by_id = {row["id"]: row for row in chosen.values(*values)} if ids else {}
+        else:
+            by_id = {item.pk: item for item in chosen} if ids else {}
         rows = [by_id[pk] for pk in ids if pk in by_id]
+    elif values is not None:
+        rows = list(queryset.values(*values)[: limit + 1])
     else:
         rows = list(queryset[: limit + 1])
     more = len(rows) > limit

@@ -13,10 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from voronka.accounts.models import Action
 from voronka.crm.selectors.boards import column_page, column_totals
 from voronka.crm.selectors.items import visible
-from voronka.crm.selectors.lists import apply_filter
+from voronka.crm.selectors.lists import Page, apply_filter
 from voronka.crm.selectors.pipelines import (
     deal_pipelines,
     default_deal_pipeline,
@@ -28,21 +27,13 @@ from voronka.crm.selectors.pipelines import (
 from voronka.crm.services.deals import create_deal
 from voronka.crm.services.leads import create_lead
 from voronka.lib.errors import Invalid
-from voronka.web.cards import attach_card_extras
+from voronka.web.cards import CARD_VALUES, card_of, cards
 from voronka.web.forms.filters import FilterForm
 from voronka.web.templatetags.web import money
 from voronka.web.totals import board_totals
 from voronka.web.views.common import NEW, SEGMENTS, kind_of
 
 PAGE = 20
-# What a card shows: its responsible and (deals) its client; the big text and JSON columns stay unread.
-CARD_RELATED = {"lead": ("assigned_to",), "deal": ("assigned_to", "contact", "company")}
-CARD_DEFERRED = ("custom", "utm", "search_text", "comments", "source_description")
-
-
-def card_rows(queryset, kind: str):
-    """Return `queryset` narrowed to what board cards read."""
-    return queryset.select_related(None).select_related(*CARD_RELATED[kind]).defer(*CARD_DEFERRED)
 
 
 @login_required
@@ -67,12 +58,16 @@ def _render_board(request, kind: str, pipeline):
     form, queryset = board_items(request, kind, pipeline)
     columns = stages(pipeline)
     totals = board_totals(queryset, kind, columns)
-    cards = card_rows(queryset, kind)
+    pages = [column_page(queryset, kind, stage, limit=PAGE, values=CARD_VALUES[kind]) for stage in columns]
+    every = iter(cards(request.user, kind, [row for page in pages for row in page.items]))
     board = [
-        {"stage": stage, "total": totals[stage.pk], "page": column_page(cards, kind, stage, limit=PAGE)}
-        for stage in columns
+        {
+            "stage": stage,
+            "total": totals[stage.pk],
+            "page": Page([next(every) for _row in page.items], page.next_cursor),
+        }
+        for stage, page in zip(columns, pages, strict=True)
     ]
-    attach_card_extras(request.user, kind, [item for column in board for item in column["page"].items])
     context = {
         "kind": kind,
         "segment": SEGMENTS[kind],
@@ -107,8 +102,10 @@ def column(request, kind: str, stage_id: int):
     kind = kind_of(kind)
     stage = get_stage(stage_id)
     _form, queryset = board_items(request, kind, stage.pipeline)
-    page = column_page(card_rows(queryset, kind), kind, stage, cursor=request.GET.get("cursor"), limit=PAGE)
-    attach_card_extras(request.user, kind, page.items)
+    page = column_page(
+        queryset, kind, stage, cursor=request.GET.get("cursor"), limit=PAGE, values=CARD_VALUES[kind]
+    )
+    page = Page(cards(request.user, kind, page.items), page.next_cursor)
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
@@ -144,8 +141,7 @@ def quick_add(request, kind: str, stage_id: int):
         item = create_deal(actor=request.user, pipeline=stage.pipeline, stage=stage, **values)
     else:
         raise Invalid("board.kind", _("Only leads and deals have boards."))
-    item = visible(request.user, kind, Action.READ).filter(pk=item.pk).first()
-    attach_card_extras(request.user, kind, [item] if item else [])
+    item = card_of(request.user, kind, item.pk)
     context = {"item": item, "kind": kind, "segment": SEGMENTS[kind], "card_prefix": card_prefix(kind)}
     response = render(request, "web/boards/board.html#card", context)
     if item is None:

@@ -24,7 +24,7 @@ from voronka.crm.services import products, recycle, timeline
 from voronka.crm.services import stages as stage_moves
 from voronka.lib.errors import Forbidden, Invalid, Refused
 from voronka.web import timeline as timeline_view
-from voronka.web.cards import attach_card_extras
+from voronka.web.cards import card_of
 from voronka.web.views.boards import card_prefix, stage_stats
 from voronka.web.views.common import SEGMENTS, SINGULAR, TITLES, kind_of
 
@@ -151,9 +151,7 @@ def move(request, kind: str, item_id: int):
     except (Refused, Forbidden) as refusal:
         convert = reverse("web:convert", args=[item.pk]) if refusal.code == "stage.convert_instead" else ""
         return _refusal(refusal.message, needs_reason=refusal.code in NEEDS_REASON, redirect_to=convert)
-    item = visible(request.user, kind).filter(pk=item.pk).first()
-    if item is not None:
-        attach_card_extras(request.user, kind, [item])
+    item = card_of(request.user, kind, item.pk)
     context = {"item": item, "kind": kind, "segment": SEGMENTS[kind], "card_prefix": card_prefix(kind)}
     response = render(request, "web/boards/board.html#card", context) if item else HttpResponse()
     message = _("Moved to “%(stage)s”.") % {"stage": target.title}
