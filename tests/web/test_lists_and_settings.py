@@ -74,6 +74,48 @@ def test_column_chooser_is_kept_in_the_session(manager_client, lead):
     assert [c.key for c in columns] == ["title", "source"]
 
 
+def test_every_deal_column_prints_its_cell(
+    manager_client, manager, general_pipeline, django_assert_num_queries
+):
+    # given: a deal with a client, a source and a close date, every column chosen
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from voronka.crm.models import Source
+    from voronka.crm.services.clients import create_company
+    from voronka.web.columns import COLUMNS
+
+    company = create_company(actor=manager, title="Ромашка")
+    source = Source.objects.order_by("pk").first()
+    deal = create_deal(actor=manager, title="Насосы <b>", pipeline=general_pipeline, amount="1500.50",
+                       company=company, source=source, close_date=dt.date(2027, 3, 1))  # fmt: skip
+    manager_client.post("/deals/columns/", {"columns": [c.key for c in COLUMNS["deal"]]})
+    # when: one query more than the default columns (their joins are read with the rows)
+    with django_assert_num_queries(15):
+        html = manager_client.get("/deals/list/").content.decode()
+    # then
+    start = html.index(f'name="ids" value="{deal.pk}"')
+    row = html[start : html.index("</tr>", start)]
+    created = timezone.localtime(deal.created_at).strftime("%d.%m.%Y %H:%M")
+    stage = general_pipeline.stages.get(code="NEW")
+    for text in (
+        f'<a href="/deals/{deal.pk}/">Насосы &lt;b&gt;</a>',
+        f'<span class="badge" style="--stage: {stage.color}"><span class="dot"></span>{stage.title}</span>',
+        f"<td>{general_pipeline.title}</td>",
+        "<td>Ромашка</td>",
+        '<td class="num nowrap"><span class="nowrap">1\u202f500.50\u00a0₽</span></td>',
+        '<span class="nowrap">Ivan Ivanov</span>',
+        "<td>01.03.2027</td>",
+        f"<td>{source.title}</td>",
+        f'<span class="nowrap">{created}</span>',
+    ):
+        assert text in row, text
+    assert row.rstrip().endswith('<span class="nowrap"></span></td>')  # not closed yet
+    # the sortable headers link to the same list sorted (one "?", the cursor dropped)
+    assert 'href="?sort=-closed_at"' in html and "??" not in html
+
+
 def test_create_a_pipeline_with_six_stages_and_reorder_two(admin_client):
     # when
     names = "\n".join(["Qualified", "Demo", "Proposal", "Negotiation"])

@@ -9,7 +9,6 @@ import json
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,7 +30,7 @@ from voronka.web.cards import CARD_VALUES, card_of, cards
 from voronka.web.forms.filters import FilterForm
 from voronka.web.templatetags.web import money
 from voronka.web.totals import board_totals
-from voronka.web.views.common import NEW, SEGMENTS, kind_of
+from voronka.web.views.common import NEW, SEGMENTS, card_prefix, kind_of
 
 PAGE = 20
 
@@ -40,11 +39,6 @@ PAGE = 20
 def home(request):
     """The start page: the deal board."""
     return redirect("web:deal-board")
-
-
-def card_prefix(kind: str) -> str:
-    """Return the start of a card's URL ("/deals/"): 160 cards need no 320 reverse() calls."""
-    return reverse("web:card", args=[SEGMENTS[kind], 0]).removesuffix("0/")
 
 
 def board_items(request, kind: str, pipeline):

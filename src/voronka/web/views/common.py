@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +14,11 @@ SEGMENTS = {kind: segment for segment, kind in KINDS.items()}
 TITLES = {"lead": _("Leads"), "deal": _("Deals"), "contact": _("Contacts"), "company": _("Companies")}
 SINGULAR = {"lead": _("Lead"), "deal": _("Deal"), "contact": _("Contact"), "company": _("Company")}
 NEW = {"lead": _("New lead"), "deal": _("New deal"), "contact": _("New contact"), "company": _("New company")}
+
+
+def card_prefix(kind: str) -> str:
+    """Return the start of an item card's URL ("/deals/"): 160 cards need no 320 reverse() calls."""
+    return reverse("web:card", args=[SEGMENTS[kind], 0]).removesuffix("0/")
 
 
 def kind_of(segment: str) -> str:

@@ -25,8 +25,8 @@ from voronka.crm.services import stages as stage_moves
 from voronka.lib.errors import Forbidden, Invalid, Refused
 from voronka.web import timeline as timeline_view
 from voronka.web.cards import card_of
-from voronka.web.views.boards import card_prefix, stage_stats
-from voronka.web.views.common import SEGMENTS, SINGULAR, TITLES, kind_of
+from voronka.web.views.boards import stage_stats
+from voronka.web.views.common import SEGMENTS, SINGULAR, TITLES, card_prefix, kind_of
 
 # Refusals the page answers by asking for a reason and trying again.
 NEEDS_REASON = {"stage.reason_required", "stage.loss_reason_required"}

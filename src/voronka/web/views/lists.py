@@ -17,9 +17,9 @@ from voronka.crm.services.clients import update_company, update_contact
 from voronka.crm.services.deals import update_deal
 from voronka.crm.services.leads import update_lead
 from voronka.lib.errors import DomainError, Invalid
-from voronka.web.columns import COLUMNS, chosen
+from voronka.web.columns import COLUMNS, chosen, related, rows
 from voronka.web.forms.filters import FilterForm
-from voronka.web.views.common import NEW, SEGMENTS, TITLES, kind_of
+from voronka.web.views.common import NEW, SEGMENTS, TITLES, card_prefix, kind_of
 
 PAGE = 50
 UPDATE = {"lead": update_lead, "deal": update_deal, "contact": update_contact, "company": update_company}
@@ -37,6 +37,8 @@ def item_list(request, kind: str):
     except Invalid:
         sort, field, descending = "-id", "id", True
     cursor = request.GET.get("cursor") or None
+    columns = chosen(request.session, kind)
+    queryset = queryset.select_related(None).select_related(*related(kind, columns))
     page = keyset_page(queryset, kind, sort=sort, cursor=cursor, limit=PAGE, ids_first=True)
     query = request.GET.copy()
     query.pop("cursor", None)
@@ -47,7 +49,9 @@ def item_list(request, kind: str):
         "new_label": NEW[kind],
         "form": form,
         "page": page,
-        "columns": chosen(request.session, kind),
+        "rows": rows(page.items, kind, columns, card_prefix(kind)),
+        "choose_label": _("Choose"),
+        "columns": columns,
         "all_columns": COLUMNS[kind],
         "sort_field": field,
         "descending": descending,
