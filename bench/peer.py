@@ -295,7 +295,8 @@ def work(side, singles: int, rows: int, clients: int, repeat: int) -> dict:
     started = time.perf_counter()
     failed = side.create_bulk("bulk", singles)
     figures["create_bulk"] = (singles - failed) / (time.perf_counter() - started), failed
-    for label, count in (("import_5k", PIECE), ("import_big", rows)):
+    # When the big import is one piece too (small scales), it is the same work: done once.
+    for label, count in (("import_5k", PIECE), ("import_big", rows))[: 1 if rows == PIECE else 2]:
         print(f"  {side.name}: importing {count:,} rows", flush=True)
         started = time.perf_counter()
         failed = side.import_rows(label, count)
@@ -322,7 +323,7 @@ def main() -> None:
     rows = max(PIECE, round(100_000 * args.scale / PIECE) * PIECE)
     print(
         f"work: {singles:,} leads one by one ({args.workers} clients), {singles:,} by the bulk path, "
-        f"imports of {PIECE:,} and {rows:,} rows, then list pages; gunicorn {args.workers} sync workers each; "
+        f"imports of {PIECE:,}{f' and {rows:,}' if rows != PIECE else ''} rows, then list pages; gunicorn {args.workers} sync workers each; "
         f"load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
@@ -368,6 +369,8 @@ def report(results: dict, singles: int, rows: int) -> None:
         "import_5k": f"import {PIECE:,} CSV rows",
         "import_big": f"import {rows:,} CSV rows",
     }
+    if rows == PIECE:
+        del labels["import_big"]  # the same work as the first import: measured once
     for key, label in labels.items():
         rate, failed = ours[key]
         line = f"{label:<44} {rate:>9,.0f} /s  "
