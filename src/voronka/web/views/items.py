@@ -56,23 +56,29 @@ def _custom_values(item, kind: str) -> list[tuple[str, str]]:
     return shown
 
 
+def _shown(user, kind: str):
+    """The items of `kind` the user may see, read with just what the related block prints."""
+    joined = {"deal": ("stage",), "lead": ("status",)}.get(kind, ())
+    return visible(user, kind).select_related(None).select_related(*joined)
+
+
 def _related(request, item, kind: str) -> dict:
     user = request.user
     related: dict = {}
     if kind in ("contact", "company"):
         link = {kind: item}
-        related["deals"] = list(visible(user, "deal").filter(**link).order_by("-pk")[:10])
-        related["leads"] = list(visible(user, "lead").filter(**link).order_by("-pk")[:10])
+        related["deals"] = list(_shown(user, "deal").filter(**link).order_by("-pk")[:10])
+        related["leads"] = list(_shown(user, "lead").filter(**link).order_by("-pk")[:10])
     if kind == "company":
-        related["contacts"] = list(visible(user, "contact").filter(company=item).order_by("-pk")[:10])
+        related["contacts"] = list(_shown(user, "contact").filter(company=item).order_by("-pk")[:10])
     if kind == "lead" and item.converted_at:
-        related["deals"] = list(visible(user, "deal").filter(lead=item).order_by("-pk")[:10])
+        related["deals"] = list(_shown(user, "deal").filter(lead=item).order_by("-pk")[:10])
     for name in ("contact", "company"):
         target_id = getattr(item, f"{name}_id", None)
         if target_id:
-            related[name] = visible(user, name).filter(pk=target_id).first()
+            related[name] = _shown(user, name).filter(pk=target_id).first()
     if kind == "deal" and item.lead_id:
-        related["lead"] = visible(user, "lead").filter(pk=item.lead_id).first()
+        related["lead"] = _shown(user, "lead").filter(pk=item.lead_id).first()
     return related
 
 
