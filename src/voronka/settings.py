@@ -86,13 +86,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, CSRF, the signed-in user, messages and htmx serve the web UI only: the JSON API
+    # (token-authenticated) skips them (voronka.lib.middleware).
+    "voronka.lib.middleware.WebSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "voronka.lib.middleware.WebCsrfViewMiddleware",
+    "voronka.lib.middleware.WebAuthenticationMiddleware",
+    "voronka.lib.middleware.WebMessageMiddleware",
+    "voronka.lib.middleware.WebHtmxMiddleware",
     "voronka.web.middleware.UserLanguageMiddleware",
     "voronka.web.middleware.DomainErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

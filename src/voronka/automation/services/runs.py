@@ -93,6 +93,10 @@ def enter_stage(
     Each pair is (due time, whether a task is queued for that time now).
     """
     now = clock.now()
+    if is_creation and not Robot.objects.filter(stage_id=stage_id, is_active=True).exists():
+        # A new item has no earlier entries to cancel: with no robots there is nothing to write,
+        # and no transaction is opened (on SQLite each one takes the write lock).
+        return []
     with transaction.atomic():
         if not is_creation:  # a new item has no earlier entries to cancel
             cancel_pending(
