@@ -117,3 +117,24 @@ def test_a_new_lead_in_a_stage_without_robots_opens_no_robot_transaction(api, ma
     assert not RobotRun.objects.exists()
     starts = [q for q in captured.captured_queries if q["sql"].startswith(("BEGIN", "SAVEPOINT"))]
     assert len(starts) <= 1  # the create's own transaction
+
+
+def test_a_created_lead_shows_its_communications_as_a_read_does_without_reading_them_back(api, manager):
+    body = {
+        "title": "Pumps",
+        "phones": [{"value": "+7 495 100 20 30", "label": "work"}, "+7 916 100 20 31"],
+        "emails": ["b@example.org", {"value": "a@example.org", "label": "home"}],
+        "websites": ["https://pumps.example.org"],
+    }
+    with CaptureQueriesContext(connection) as captured:
+        created = api.post("/leads", body, user=manager)
+
+    assert created.status_code == 201
+    read = api.get(f"/leads/{created.json()['id']}", user=manager).json()
+    for name in ("phones", "emails", "websites", "messengers"):
+        assert created.json()[name] == read[name], name
+    assert not [
+        q
+        for q in captured.captured_queries
+        if q["sql"].startswith("SELECT") and "crm_communication" in q["sql"] and '"lead_id" IN' in q["sql"]
+    ]

@@ -360,5 +360,11 @@ def row_of(item) -> dict[str, Any]:
             {column: getattr(stage, column) for column in _STAGE_COLUMNS if column != "name"}, stage.title
         )
     if kind != "deal":
-        _attach_communications(kind, [row])
+        fresh = getattr(item, "fresh_communications", None)
+        if fresh is not None and all(c.pk is not None for c in fresh):
+            # Just written by crm.services.comms.replace(fresh=True): shown as the query orders them.
+            ordered = sorted(fresh, key=lambda c: (c.kind, c.sort, c.pk))
+            row["communication_rows"] = [(c.kind, c.label, c.value, c.normalized) for c in ordered]
+        else:
+            _attach_communications(kind, [row])
     return row
