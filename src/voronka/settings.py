@@ -211,7 +211,7 @@ INTAKE_TRUST_X_FORWARDED_FOR = _env_bool("INTAKE_TRUST_X_FORWARDED_FOR", default
 INTAKE_MAIL_MAX_SIZE = int(os.environ.get("INTAKE_MAIL_MAX_SIZE", str(25 * 1024 * 1024)))
 # --- JSON API and outbound webhooks ----------------------------------------------------------
 # Requests per token per window ("3000/min", "50/s", "100000/h"); counted in the database, so
-# every web process shares one count (docs/api.md, "Rate limit").
+# every web process shares one count, each claiming blocks of 0.1 % of it (docs/api.md, "Rate limit").
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "3000/min")
 # Idempotency keys are kept this many hours, then a retry counts as a new request.
 API_IDEMPOTENCY_HOURS = int(os.environ.get("API_IDEMPOTENCY_HOURS", "24"))
