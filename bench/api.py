@@ -78,6 +78,13 @@ class Run:
     seconds: float
     errors: int
     statuses: dict[int, int]
+    server_cpu: float = 0.0  # CPU seconds of the gunicorn workers (with SQLite: the database too)
+    database_cpu: float = 0.0  # CPU seconds of the PostgreSQL backends serving them
+    client_cpu: float = 0.0  # CPU seconds of this load generator
+
+    def cpu_ms(self, seconds: float) -> float:
+        """CPU milliseconds per answered request."""
+        return seconds * 1000 / len(self.latencies) if self.latencies else float("nan")
 
     @property
     def rate(self) -> float:
@@ -88,8 +95,70 @@ class Run:
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else float("nan")
 
 
+# --- CPU time of the server's processes (the machine may be shared: wall time is not enough) ---
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+SERVER: dict = {"pid": None, "pg_url": None}
+
+
+def _cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def _backends() -> list[int]:
+    url = SERVER["pg_url"]
+    if not url:
+        return []
+    import psycopg
+
+    name = url.rsplit("/", 1)[-1]
+    with psycopg.connect(url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,)
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def cpu_snapshot() -> dict[str, dict[int, float]]:
+    """CPU seconds so far of each gunicorn worker and each PostgreSQL backend of the bench."""
+    workers = _children(SERVER["pid"]) if SERVER["pid"] else []
+    return {
+        "server": {pid: _cpu_of(pid) for pid in workers},
+        "database": {pid: _cpu_of(pid) for pid in _backends()},
+    }
+
+
+def _spent(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(after[pid] - before.get(pid, 0.0) for pid in after)
+
+
 def load(port: int, request, *, clients: int, seconds: float) -> Run:
     """Send requests from `clients` threads for `seconds`; `request(n)` gives (method, path, body, headers)."""
+    before, client_before = cpu_snapshot(), time.process_time()
+    run = _load(port, request, clients=clients, seconds=seconds)
+    after = cpu_snapshot()
+    run.client_cpu = time.process_time() - client_before
+    run.server_cpu = _spent(before["server"], after["server"])
+    run.database_cpu = _spent(before["database"], after["database"])
+    return run
+
+
+def _load(port: int, request, *, clients: int, seconds: float) -> Run:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     errors = 0
@@ -171,6 +240,10 @@ def measure(name: str, database_url: str, args) -> dict:
     info = json.loads(prepared.stdout.strip().splitlines()[-1])
     port = free_port()
     server = start_server(env, port)
+    SERVER["pid"], SERVER["pg_url"] = (
+        server.pid,
+        database_url if database_url.startswith("postgres") else None,
+    )
     try:
         return run_measurements(port, info, args)
     finally:
@@ -263,6 +336,29 @@ def report(name: str, results: dict, clients: int) -> None:
         f" list = {ratio_n:5.1%} of bare   (target >= {TARGETS['list_ratio']:.0%}:"
         f" {verdict(ratio_n >= TARGETS['list_ratio'])})"
     )
+    print(
+        "  CPU per request (ms): server workers"
+        + (
+            " + database backends"
+            if any(results[name].database_cpu for name in ("minimal", "create", "list_1"))
+            else ""
+        )
+        + ", wall clock beside"
+    )
+    for label, name in (
+        ("minimal", "minimal"),
+        ("create", "create"),
+        ("list, 1 client", "list_1"),
+        ("bare, 1 client", "bare_1"),
+        ("list, n clients", "list_n"),
+        ("bare, n clients", "bare_n"),
+    ):
+        run = results[name]
+        database = f" + {run.cpu_ms(run.database_cpu):5.2f}" if run.database_cpu else ""
+        print(
+            f"    {label:16} {run.cpu_ms(run.server_cpu):6.2f}{database} ms CPU"
+            f"   (wall {run.seconds * 1000 / max(1, len(run.latencies)):6.2f} ms per answer, {len(run.latencies)} answers)"
+        )
     manager = results["manager_1"]
     print(
         f"  list as a manager      p50 {manager.percentile(0.5):5.1f} ms  p95 {manager.percentile(0.95):5.1f} ms"

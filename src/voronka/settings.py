@@ -86,13 +86,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, CSRF, the signed-in user, messages and htmx serve the web UI only: the JSON API
+    # (token-authenticated) skips them (voronka.lib.middleware).
+    "voronka.lib.middleware.WebSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "voronka.lib.middleware.WebCsrfViewMiddleware",
+    "voronka.lib.middleware.WebAuthenticationMiddleware",
+    "voronka.lib.middleware.WebMessageMiddleware",
+    "voronka.lib.middleware.WebHtmxMiddleware",
     "voronka.web.middleware.UserLanguageMiddleware",
     "voronka.web.middleware.DomainErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -209,7 +211,7 @@ INTAKE_TRUST_X_FORWARDED_FOR = _env_bool("INTAKE_TRUST_X_FORWARDED_FOR", default
 INTAKE_MAIL_MAX_SIZE = int(os.environ.get("INTAKE_MAIL_MAX_SIZE", str(25 * 1024 * 1024)))
 # --- JSON API and outbound webhooks ----------------------------------------------------------
 # Requests per token per window ("3000/min", "50/s", "100000/h"); counted in the database, so
-# every web process shares one count (docs/api.md, "Rate limit").
+# every web process shares one count, each claiming blocks of 0.1 % of it (docs/api.md, "Rate limit").
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "3000/min")
 # Idempotency keys are kept this many hours, then a retry counts as a new request.
 API_IDEMPOTENCY_HOURS = int(os.environ.get("API_IDEMPOTENCY_HOURS", "24"))

@@ -18,12 +18,22 @@ def _reads(captured) -> int:
     return sum(SUBSCRIPTIONS in query["sql"] for query in captured.captured_queries)
 
 
-def test_outside_a_snapshot_every_check_reads_the_subscriptions():
+def test_outside_a_snapshot_every_check_reads_the_configuration_stamp(admin):
+    from voronka.crm import config_cache
+    from voronka.crm.models import ConfigVersion
+
+    ConfigVersion.objects.get_or_create(pk=1, defaults={"version": 1})
+    config_cache.clear()
     with CaptureQueriesContext(connection) as captured:
         for _ in range(5):
             is_wanted("item.created")
 
-    assert _reads(captured) == 5
+    # the subscriptions once, then kept while the stamp stays
+    assert _reads(captured) == 1
+    assert sum("crm_configversion" in query["sql"] for query in captured.captured_queries) == 5
+    # a new subscription sets a new stamp: seen by the next check
+    create_subscription(actor=admin, target_url="https://hooks.example.com/x", events=["item.created"])
+    assert is_wanted("item.created")
 
 
 def test_in_a_snapshot_many_checks_read_them_once(admin):

@@ -62,37 +62,64 @@ def token_digest(raw: str) -> str:
 def active_token(raw: str) -> ApiToken | None:
     """Return the unrevoked token with this text, with its (active) user; None otherwise.
 
-    Every API request starts here, so it is one raw statement: building the same query with
-    the ORM costs ten times what running it does.
+    Every API request starts here, so it is one raw statement, and the user is built from its
+    row with the columns' converters (what the ORM does, without building a query each time:
+    the ORM, or even a raw queryset, costs several times what running the statement does).
     """
     raw = (raw or "").strip()
     if not raw or len(raw) > TOKEN_MAX_LENGTH:
         return None
     digest = token_digest(raw)
-    found = list(User.objects.raw(_token_sql(), [digest, True, False]))
-    if not found:
+    fields, converters = _user_columns()
+    with connection.cursor() as cursor:
+        cursor.execute(_token_sql(), [digest, True, False])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    user = found[0]
+    values = list(row[: len(fields)])
+    for index, field_converters in converters:
+        for convert in field_converters:
+            values[index] = convert(values[index], fields[index], connection)
+    user = User.from_db(connection.alias, [field.attname for field in fields], values)
+    token_id, name, prefix, read_only, last_used = row[len(fields) :]
     token = ApiToken(
-        id=user.api_token_id,
+        id=token_id,
         user=user,
-        name=user.api_token_name,
-        prefix=user.api_token_prefix,
+        name=name,
+        prefix=prefix,
         token_hash=digest,
-        is_read_only=bool(user.api_token_read_only),
-        last_used_at=_moment(user.api_token_last_used),
+        is_read_only=bool(read_only),
+        last_used_at=_moment(last_used),
         revoked_at=None,
     )
     token._state.adding, token._state.db = False, user._state.db
     return token
 
 
+_CONVERTERS: dict[str, list] = {}
+
+
+def _user_columns() -> tuple[list, list]:
+    """The user's concrete fields, and (index, converters) of those whose values need converting."""
+    fields = list(User._meta.concrete_fields)
+    converters = _CONVERTERS.get(connection.vendor)
+    if converters is None:
+        converters = []
+        for index, field in enumerate(fields):
+            column = field.get_col(User._meta.db_table)
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if found:
+                converters.append((index, found))
+        _CONVERTERS[connection.vendor] = converters
+    return fields, converters
+
+
 def _token_sql() -> str:
     quote = connection.ops.quote_name
     users, tokens = quote(User._meta.db_table), quote(ApiToken._meta.db_table)
+    columns = ", ".join(f"u.{quote(field.column)}" for field in User._meta.concrete_fields)
     return (
-        f"SELECT u.*, t.id AS api_token_id, t.name AS api_token_name, t.prefix AS api_token_prefix, "  # noqa: S608 - table names from the models
-        f"t.is_read_only AS api_token_read_only, t.last_used_at AS api_token_last_used "
+        f"SELECT {columns}, t.id, t.name, t.prefix, t.is_read_only, t.last_used_at "  # noqa: S608 - names from the models
         f"FROM {users} u INNER JOIN {tokens} t ON t.user_id = u.id "
         f"WHERE t.token_hash = %s AND t.revoked_at IS NULL AND u.is_active = %s AND u.is_system = %s"
     )

@@ -17,8 +17,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from voronka.api import services
-from voronka.api.auth import BadRequest
+from voronka.api.auth import SAFE_METHODS, BadRequest
 from voronka.lib.errors import DomainError
+from voronka.webhooks.selectors import one_read_of_subscriptions
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -61,9 +62,14 @@ def wrap_operation(run: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     @wraps(run)
     def wrapper(request: HttpRequest, **kwargs) -> HttpResponse:
         key = request.headers.get(HEADER)
-        if request.method != "POST" or key is None or not operation.auth_callbacks:
+        if request.method in SAFE_METHODS:
             return _with_rate_headers(request, run(request, **kwargs))
-        return _with_rate_headers(request, _idempotent(operation, run, request, key, kwargs))
+        # A write publishes a few events on commit (created, stage entered…): the webhook
+        # subscriptions are read once for all of them, not once per event.
+        with one_read_of_subscriptions():
+            if request.method != "POST" or key is None or not operation.auth_callbacks:
+                return _with_rate_headers(request, run(request, **kwargs))
+            return _with_rate_headers(request, _idempotent(operation, run, request, key, kwargs))
 
     return wrapper
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import User
 from voronka.accounts.rights import is_administrator
+from voronka.crm import config_cache
 from voronka.lib.errors import Forbidden, NotFound
 from voronka.webhooks.models import WebhookDelivery, WebhookSubscription
 
@@ -52,8 +53,13 @@ def one_read_of_subscriptions():
 
 
 def _subscribed_events() -> list[list[str]]:
-    return list(
-        WebhookSubscription.objects.filter(is_active=True).order_by().values_list("events", flat=True)
+    # Kept while the configuration stays (crm.config_cache): a write to the subscriptions, from
+    # any process, sets a new stamp.
+    return config_cache.cached(
+        "webhook_events",
+        lambda: list(
+            WebhookSubscription.objects.filter(is_active=True).order_by().values_list("events", flat=True)
+        ),
     )
 
 

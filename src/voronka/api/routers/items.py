@@ -240,10 +240,13 @@ def created_answer(
 ) -> dict[str, Any]:
     """The body of a create: the item, whether it is new, and its possible duplicates."""
     created = item.pk not in known
+    # A lead created under REFUSE had no duplicate at all (the service refuses any match, even
+    # one outside the user's scope, and compares with the same kinds): nothing to look up again.
+    refused_any = kind == "lead" and values.get("on_duplicate") == DuplicatePolicy.REFUSE
     return {
         **serializer.one(row_of(item)),
         "created": created,
-        "duplicates": duplicates_of(request, kind, item, values) if created else [],
+        "duplicates": duplicates_of(request, kind, item, values) if created and not refused_any else [],
     }
 
 

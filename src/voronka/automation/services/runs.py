@@ -28,6 +28,7 @@ from voronka.automation import robots
 from voronka.automation.calendar import add_working_minutes, working_hours
 from voronka.automation.conditions import evaluate, field_value
 from voronka.automation.models import Robot, RobotRun
+from voronka.crm import config_cache
 from voronka.crm.models import Deal, Lead, StageHistory
 from voronka.crm.services import timeline
 from voronka.lib import clock
@@ -85,6 +86,14 @@ def current_entry_id(kind: str, item_id: int) -> int | None:
     return StageHistory.objects.filter(**{kind: item_id}).order_by("-pk").values_list("pk", flat=True).first()
 
 
+def stages_with_robots() -> frozenset[int]:
+    """The ids of the stages with an active robot (kept while the configuration stays)."""
+    return config_cache.cached(
+        "stages_with_robots",
+        lambda: frozenset(Robot.objects.filter(is_active=True).order_by().values_list("stage_id", flat=True)),
+    )
+
+
 def enter_stage(
     *, kind: str, item_id: int, entry_id: int, stage_id: int, is_creation: bool = False
 ) -> list[tuple[dt.datetime, bool]]:
@@ -93,6 +102,10 @@ def enter_stage(
     Each pair is (due time, whether a task is queued for that time now).
     """
     now = clock.now()
+    if is_creation and stage_id not in stages_with_robots():
+        # A new item has no earlier entries to cancel: with no robots there is nothing to write,
+        # and no transaction is opened (on SQLite each one takes the write lock).
+        return []
     with transaction.atomic():
         if not is_creation:  # a new item has no earlier entries to cancel
             cancel_pending(

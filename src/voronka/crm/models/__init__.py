@@ -2,6 +2,7 @@
 
 from voronka.crm.models.clients import Company, Contact
 from voronka.crm.models.communications import Communication
+from voronka.crm.models.config import ConfigVersion
 from voronka.crm.models.custom_fields import CustomField
 from voronka.crm.models.deals import Deal
 from voronka.crm.models.history import StageHistory
@@ -15,6 +16,7 @@ from voronka.crm.models.timeline import TimelineEntry
 __all__ = [
     "Communication",
     "Company",
+    "ConfigVersion",
     "Contact",
     "CrmSettings",
     "CustomField",

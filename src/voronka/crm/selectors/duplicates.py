@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q
 
 from voronka.accounts.models import User
 from voronka.accounts.rights import owner_ids
@@ -73,18 +72,10 @@ def find_duplicates(
     phone_keys = {p for p in (try_normalize_phone(str(v)) for v in phones if v) if p}
     email_keys = {e for e in (try_normalize_email(str(v)) for v in emails if v) if e}
     found: dict[tuple[str, int], tuple[str, str]] = {}
-    condition = Q()
-    if phone_keys:
-        condition |= Q(kind=Communication.Kind.PHONE, normalized__in=phone_keys)
-    if email_keys:
-        condition |= Q(kind=Communication.Kind.EMAIL, normalized__in=email_keys)
-    if condition:
-        rows = (
-            Communication.objects.filter(condition)
-            .order_by()
-            .values_list("kind", "normalized", "lead_id", "contact_id", "company_id")[: limit * 10]
-        )
-        for kind, normalized, lead_id, contact_id, company_id in rows:
+    if phone_keys or email_keys:
+        for kind, normalized, lead_id, contact_id, company_id in _communication_rows(
+            phone_keys, email_keys, limit * 10
+        ):
             owner = _owner(lead_id, contact_id, company_id)
             if owner[0] in kinds and owner != exclude:
                 found.setdefault(owner, (kind, normalized))
@@ -94,6 +85,27 @@ def find_duplicates(
             if ("company", company_id) != exclude:
                 found.setdefault(("company", company_id), ("company", company_title))
     return _describe(found, user=user, limit=limit)
+
+
+def _communication_rows(phone_keys: set[str], email_keys: set[str], limit: int) -> list[tuple]:
+    """(kind, normalized, lead, contact, company) of the communications with these values.
+
+    Every create runs it: one raw statement on the (kind, normalized) index, since building it
+    with the ORM costs several times what running it does.
+    """
+    conditions, params = [], []
+    for kind, keys in ((Communication.Kind.PHONE, phone_keys), (Communication.Kind.EMAIL, email_keys)):
+        if keys:
+            conditions.append(f"(kind = %s AND normalized IN ({', '.join(['%s'] * len(keys))}))")
+            params += [kind.value, *sorted(keys)]
+    table = connection.ops.quote_name(Communication._meta.db_table)
+    sql = (
+        f"SELECT kind, normalized, lead_id, contact_id, company_id FROM {table} "  # noqa: S608 - placeholders only
+        f"WHERE {' OR '.join(conditions)} LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        return cursor.fetchall()
 
 
 def _owner(lead_id: int | None, contact_id: int | None, company_id: int | None) -> tuple[str, int]:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from voronka.crm import config_cache
 from voronka.crm.models import Communication, Company, Contact, Deal, Lead, Stage
 from voronka.lib.emails import try_normalize_email
 from voronka.lib.errors import Invalid
@@ -298,7 +299,8 @@ def item_page(
 ) -> Page:
     """Return one filtered keyset page of a scoped item queryset as rows ready to be shown.
 
-    Two queries whatever the page size: the page (its stage joined) and its communications.
+    Two queries whatever the page size: the page and its communications; the stages come from
+    the configuration this process keeps (crm.config_cache), not from a join.
     Rows are dicts (`row_of()` gives one item the same shape): the columns of `list_columns()`,
     "stage" (id, code, name as shown, semantics, sort, pipeline_id) for leads and deals, and
     "communication_rows" ((kind, label, value, normalized) tuples) for leads and clients.
@@ -310,13 +312,17 @@ def item_page(
         sort=sort,
         cursor=cursor,
         limit=limit,
-        values=list_columns(kind),
+        values=_item_columns(kind),
     )
     stage_field = STAGE_FIELD.get(kind)
     if stage_field:
         names: dict[int, str] = {}
+        known = _stages()
+        missing = {row[f"{stage_field}_id"] for row in page.items} - known.keys()
+        if missing:  # a stage newer than what this process read (created since): read it now
+            known = {**known, **_stage_values(Stage.objects.filter(pk__in=missing))}
         for row in page.items:
-            stage = {column: row.pop(f"{stage_field}__{column}") for column in _STAGE_COLUMNS}
+            stage = known[row[f"{stage_field}_id"]]
             if stage["id"] not in names:
                 names[stage["id"]] = Stage.shown_name(
                     stage["name"], is_system_name=stage["is_system_name"], context=stage["name_context"]
@@ -325,6 +331,19 @@ def item_page(
     if communications and kind != "deal":
         _attach_communications(kind, page.items)
     return page
+
+
+def _item_columns(kind: str) -> tuple[str, ...]:
+    return tuple(column for column in list_columns(kind) if "__" not in column)
+
+
+def _stage_values(queryset) -> dict[int, dict[str, Any]]:
+    return {row["id"]: row for row in queryset.order_by().values(*_STAGE_COLUMNS)}
+
+
+def _stages() -> dict[int, dict[str, Any]]:
+    """Every stage's columns shown in a list row, by id (kept while the configuration stays)."""
+    return config_cache.cached("list_stages", lambda: _stage_values(Stage.objects.all()))
 
 
 def _shown_stage(stage: dict[str, Any], name: str) -> dict[str, Any]:
@@ -364,5 +383,11 @@ def row_of(item) -> dict[str, Any]:
             {column: getattr(stage, column) for column in _STAGE_COLUMNS if column != "name"}, stage.title
         )
     if kind != "deal":
-        _attach_communications(kind, [row])
+        fresh = getattr(item, "fresh_communications", None)
+        if fresh is not None and all(c.pk is not None for c in fresh):
+            # Just written by crm.services.comms.replace(fresh=True): shown as the query orders them.
+            ordered = sorted(fresh, key=lambda c: (c.kind, c.sort, c.pk))
+            row["communication_rows"] = [(c.kind, c.label, c.value, c.normalized) for c in ordered]
+        else:
+            _attach_communications(kind, [row])
     return row

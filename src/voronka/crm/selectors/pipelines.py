@@ -1,8 +1,11 @@
 """Pipelines, stages and sources: configuration every user may read."""
 
+import copy
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from voronka.crm import config_cache
 from voronka.crm.models import Pipeline, Source, Stage
 from voronka.lib.errors import Invalid, NotFound
 
@@ -56,16 +59,21 @@ def first_stage(pipeline: Pipeline) -> Stage:
 
 
 def first_lead_status() -> Stage:
-    """Return the first open status of the lead pipeline (one query: every new lead needs it)."""
-    stage = (
+    """Return the first open status of the lead pipeline (kept while the configuration stays)."""
+    stage = config_cache.cached("first_lead_status", _first_lead_status)
+    stage = copy.copy(stage) if stage is not None else None
+    if stage is None:
+        raise Invalid("pipeline.no_open_stage", _("The pipeline has no open stage."))
+    return stage
+
+
+def _first_lead_status() -> Stage | None:
+    return (
         Stage.objects.filter(pipeline__kind=Pipeline.Kind.LEAD, semantics=Stage.Semantics.OPEN)
         .select_related("pipeline")
         .order_by("-pipeline__is_default", "pipeline_id", "sort", "pk")
         .first()
     )
-    if stage is None:
-        raise Invalid("pipeline.no_open_stage", _("The pipeline has no open stage."))
-    return stage
 
 
 def won_stage(pipeline: Pipeline) -> Stage:

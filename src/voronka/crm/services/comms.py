@@ -125,7 +125,7 @@ def replace(item, parsed: dict[str, list[Comm]], *, fresh: bool = False) -> bool
     """
     owner = {item.kind.value: item}
     if fresh:
-        Communication.objects.bulk_create(
+        created = Communication.objects.bulk_create(
             Communication(
                 kind=KIND_ARGUMENTS[name],
                 label=c.label,
@@ -137,6 +137,8 @@ def replace(item, parsed: dict[str, list[Comm]], *, fresh: bool = False) -> bool
             for name, comms in parsed.items()
             for i, c in enumerate(comms)
         )
+        # What the new item's answer shows (crm.selectors.lists.row_of), without reading it back.
+        item.fresh_communications = created
         return any(parsed.values())
     changed = False
     existing = list(item.communications.all())

@@ -9,6 +9,7 @@ Values are stored in the item's `custom` JSON: strings, numbers, ISO dates,
 booleans, option ids and user ids (lists of them for multiple fields).
 """
 
+import copy
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import User
 from voronka.accounts.rights import is_administrator
+from voronka.crm import config_cache
 from voronka.crm.models import CustomField
 from voronka.lib.errors import Forbidden, Invalid
 
@@ -30,7 +32,11 @@ _EMPTY = (None, "", [])
 
 def definitions(entity: str) -> list[CustomField]:
     """Return the custom fields of `entity` in their order."""
-    return list(CustomField.objects.filter(entity=entity).order_by("sort", "pk"))
+    kept = config_cache.cached(
+        f"custom_fields:{entity}",
+        lambda: list(CustomField.objects.filter(entity=entity).order_by("sort", "pk")),
+    )
+    return [copy.copy(field) for field in kept]
 
 
 def clean_values(

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import Action, User
 from voronka.accounts.rights import can
-from voronka.crm import events
+from voronka.crm import config_cache, events
 from voronka.crm.models import Communication, Company, Contact, CustomField, Deal, Lead, Source
 from voronka.crm.models.base import ItemKind
 from voronka.crm.services import comms, timeline
@@ -175,7 +175,7 @@ def resolve_source(raw: Any, *, sources: Mapping[str, Source] | None = None) -> 
     if sources is not None:
         source = sources.get(text.upper())
     else:
-        source = Source.objects.filter(code=text.upper()).order_by().first() if len(text) <= 50 else None
+        source = _sources_by_code().get(text.upper()) if len(text) <= 50 else None
         if source is None:
             source = Source.objects.filter(code__iexact=text).first()
         if source is None and text.isdigit() and len(text) < 19:
@@ -183,6 +183,11 @@ def resolve_source(raw: Any, *, sources: Mapping[str, Source] | None = None) -> 
     if source is None:
         raise Invalid("source.unknown", _("Unknown source “%(value)s”.") % {"value": text})
     return source
+
+
+def _sources_by_code() -> dict[str, Source]:
+    """Every source by its code (kept while the configuration stays; codes are unique)."""
+    return config_cache.cached("sources_by_code", lambda: {s.code: s for s in Source.objects.order_by()})
 
 
 def resolve_user(raw: Any, *, users: Mapping[int, User] | None = None) -> User | None:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import Action, User
-from voronka.crm import locks
+from voronka.crm import config_cache, locks
 from voronka.crm.errors import MoveRefused
 from voronka.crm.models import CrmSettings, Lead, Pipeline, Stage
 from voronka.crm.selectors.pipelines import first_lead_status, lead_pipeline
@@ -109,6 +109,7 @@ def create_lead(
 
         convert_lead(lead, actor=actor)
         lead.refresh_from_db()
+        lead.__dict__.pop("fresh_communications", None)
     return lead
 
 
@@ -165,6 +166,10 @@ def numbered_title(pk: int) -> str:
 
 
 def _simple_mode() -> bool:
+    return config_cache.cached("simple_mode", _read_simple_mode)
+
+
+def _read_simple_mode() -> bool:
     settings_row = CrmSettings.objects.filter(pk=1).first()
     return settings_row is not None and settings_row.mode == CrmSettings.Mode.SIMPLE
 
