@@ -45,6 +45,21 @@ def seconds_between(earlier: str, later: str) -> str:
     return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
 
 
+def epoch(column: str) -> str:
+    """Return an SQL expression: a timestamp as a number that `epoch_seconds` subtracts."""
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM {column})"
+    return f"julianday({column})"
+
+
+def epoch_seconds(earlier: str, later: str) -> str:
+    """Return an SQL expression: seconds between two `epoch()` numbers, the very value
+    `seconds_between` gives for the two timestamps (the same arithmetic, done once per timestamp)."""
+    if connection.vendor == "postgresql":
+        return f"({later} - {earlier})"
+    return f"(({later} - {earlier}) * 86400.0)"
+
+
 def in_list(column: str, values: Iterable[int]) -> tuple[str, list[int]]:
     """Return `column IN (...)` and its parameters; an empty list matches nothing."""
     values = list(values)
