@@ -26,7 +26,8 @@ from voronka.analytics.filters import ReportFilter, scoped_items
 from voronka.analytics.sql import (
     HISTORY,
     epoch,
-    epoch_seconds,
+    epoch_difference,
+    epoch_unit,
     fetch,
     in_list,
     item_subquery,
@@ -110,15 +111,16 @@ def _mark_index(column: str) -> str:
     return f"(CASE WHEN {column} IS NULL THEN NULL {cases} ELSE {len(MARKS)} END)"
 
 
-def _asof_index(column: str) -> str:
-    """SQL: how many MARKS (in seconds) lie at or below `column`."""
-    cases = " ".join(f"WHEN {column} < {mark * DAY} THEN {index}" for index, mark in enumerate(MARKS))
+def _asof_index(column: str, unit: int = 1) -> str:
+    """SQL: how many MARKS (in seconds, times `unit`) lie at or below `column`."""
+    cases = " ".join(f"WHEN {column} < {mark * DAY * unit} THEN {index}" for index, mark in enumerate(MARKS))
     return f"(CASE {cases} ELSE {len(MARKS)} END)"
 
 
-def _bucket_index(column: str) -> str:
+def _bucket_index(column: str, unit: int = 1) -> str:
     cases = " ".join(
-        f"WHEN {column} >= {lower * DAY} THEN {index}" for index, lower in reversed(list(enumerate(BUCKETS)))
+        f"WHEN {column} >= {lower * DAY * unit} THEN {index}"
+        for index, lower in reversed(list(enumerate(BUCKETS)))
     )
     return f"(CASE {cases} ELSE 0 END)"
 
@@ -172,7 +174,7 @@ def _training(user: User | None, report: ReportFilter, dates: list[dt.datetime])
     # the age at the date is computed, and what lies at or after the date is unknown.
     at_date = f"""
         SELECT d.k, e.stage_id, e.next_at, e.won_at, e.lost_at, e.b_next, e.m_won, e.m_lost, d.as_of,
-               {epoch_seconds("e.t", "d.t")} AS s_asof
+               {epoch_difference("e.t", "d.t")} AS s_asof
         FROM training e JOIN dates d ON e.moved_at >= d.start AND e.moved_at < d.as_of
     """
     sql = f"""
@@ -192,10 +194,10 @@ def _training(user: User | None, report: ReportFilter, dates: list[dt.datetime])
             FROM seconds
         )
         SELECT k, stage_id,
-               CASE WHEN next_at < as_of THEN b_next ELSE {_bucket_index("s_asof")} END,
+               CASE WHEN next_at < as_of THEN b_next ELSE {_bucket_index("s_asof", epoch_unit())} END,
                CASE WHEN won_at < as_of THEN m_won END,
                CASE WHEN lost_at < as_of THEN m_lost END,
-               {_asof_index("s_asof")}, COUNT(*)
+               {_asof_index("s_asof", epoch_unit())}, COUNT(*)
         FROM ({at_date}) s GROUP BY 1, 2, 3, 4, 5, 6
     """
     params = [
@@ -309,10 +311,37 @@ def _open_then(user: User | None, report: ReportFilter, dates: list[dt.datetime]
         [(as_of, *[as_of + dt.timedelta(days=h) for h in HORIZONS]) for as_of in dates]
     )
     ends = ", ".join(f"end{index}" for index in range(len(HORIZONS)))
+    # Only the rows that can be an item's last row before a date are read: the rows between the
+    # first and the last date, and each candidate's last row before the first date. Candidates: the
+    # items moved since the first date, and the items open now (an item never moved since was open
+    # then if and only if it is open now: its current stage is its last history row's).
+    first, last = timestamp(min(dates)), timestamp(max(dates))
+    stage_field = "status_id" if report.kind == "lead" else "stage_id"
+    open_now_sql, open_now_params = item_subquery(
+        scoped_items(user, report).filter(**{f"{stage_field}__in": [s.pk for s in stages.open]})
+    )
+    moved_sql, moved_params = in_list("c.pipeline_id", _kind_pipelines(report))
+    prior_sql, prior_params = in_list("p.pipeline_id", _kind_pipelines(report))
+    candidates = f"""
+        SELECT c.{item} AS item_id FROM {HISTORY} c WHERE {moved_sql} AND c.moved_at >= %s
+        UNION SELECT o.id FROM ({open_now_sql}) o
+    """
+    # The last row before the first date, a column at a time from the index (a join on its id
+    # would have PostgreSQL hash the whole table).
+    prior = [
+        f"""(SELECT p.{column} FROM {HISTORY} p WHERE p.{item} = c.item_id AND {prior_sql} AND p.moved_at < %s
+             ORDER BY p.moved_at DESC, p.id DESC LIMIT 1) AS {column}"""
+        for column in ("id", "to_stage_id", "pipeline_id", "moved_at")
+    ]
     rows = f"""
-        SELECT h.{item} AS item_id, h.to_stage_id, h.pipeline_id, h.moved_at,
-               LEAD(h.moved_at) OVER (PARTITION BY h.{item} ORDER BY h.moved_at, h.id) AS next_at
-        FROM {HISTORY} h WHERE {kind_sql} AND h.moved_at < %s
+        SELECT h.item_id, h.to_stage_id, h.pipeline_id, h.moved_at,
+               LEAD(h.moved_at) OVER (PARTITION BY h.item_id ORDER BY h.moved_at, h.id) AS next_at
+        FROM (
+            SELECT h.{item} AS item_id, h.id, h.to_stage_id, h.pipeline_id, h.moved_at
+            FROM {HISTORY} h WHERE {kind_sql} AND h.moved_at >= %s AND h.moved_at < %s
+            UNION ALL
+            SELECT * FROM (SELECT c.item_id, {", ".join(prior)} FROM ({candidates}) c) p WHERE p.id IS NOT NULL
+        ) h
     """
     won_at = f"""(SELECT MIN(w.moved_at) FROM {HISTORY} w WHERE w.{item} = l.item_id AND {won_sql}
                   AND w.moved_at >= d.as_of)"""
@@ -321,20 +350,27 @@ def _open_then(user: User | None, report: ReportFilter, dates: list[dt.datetime]
         sums.append(f"SUM(CASE WHEN won_at < end{index} THEN 1 ELSE 0 END) AS won{index}")
         sums.append(f"SUM(CASE WHEN won_at < end{index} THEN amount ELSE 0 END) AS amount{index}")
     sql = f"""
-        WITH dates (k, as_of, {ends}) AS {dates_sql}
+        WITH dates (k, as_of, {ends}) AS {dates_sql},
+        open_then AS MATERIALIZED (
+            SELECT d.k, d.{ends.replace(", ", ", d.")}, l.to_stage_id AS stage, i.amount AS amount,
+                   {seconds_between("l.moved_at", "d.as_of")} AS age, {won_at} AS won_at
+            FROM ({rows}) l JOIN ({items_sql}) i ON i.id = l.item_id
+            JOIN dates d ON l.moved_at < d.as_of AND (l.next_at IS NULL OR l.next_at >= d.as_of)
+            WHERE l.pipeline_id = %s AND {open_sql}
+        )
         SELECT k, stage, {_bucket_index("age")}, COUNT(*), SUM(amount), SUM(amount * amount), {", ".join(sums)}
-        FROM (SELECT d.k, d.{ends.replace(", ", ", d.")}, l.to_stage_id AS stage, i.amount AS amount,
-                     {seconds_between("l.moved_at", "d.as_of")} AS age, {won_at} AS won_at
-              FROM ({rows}) l JOIN ({items_sql}) i ON i.id = l.item_id
-              JOIN dates d ON l.moved_at < d.as_of AND (l.next_at IS NULL OR l.next_at >= d.as_of)
-              WHERE l.pipeline_id = %s AND {open_sql}) o
-        GROUP BY 1, 2, 3
+        FROM open_then GROUP BY 1, 2, 3
     """
     params = [
         *dates_params,
         *won_params,
         *kind_params,
-        timestamp(max(dates)),
+        first,
+        last,
+        *[value for _column in range(4) for value in (*prior_params, first)],
+        *moved_params,
+        first,
+        *open_now_params,
         *items_params,
         report.pipeline.pk,
         *open_params,
@@ -427,12 +463,12 @@ def backtests(user: User | None, report: ReportFilter, origins: int = BACKTEST_O
 def _backtests(
     user: User | None, report: ReportFilter, dates: list[dt.datetime], histograms: dict[int, list[tuple]]
 ) -> list[Backtest]:
-    """The backtests of `dates` (30, 60, … days ago); `histograms[i + 1]` is the training of dates[i]."""
+    """The backtests of `dates` (past dates); `histograms[i + 1]` is the training of dates[i]. A date is
+    tested for each horizon that ends by now."""
     results = []
     opened = _open_then(user, report, dates) if dates else {}
     for index, as_of in enumerate(dates):
-        step = index + 1
-        horizons = [h for h in HORIZONS if h <= BACKTEST_STEP * step]
+        horizons = [h for h in HORIZONS if as_of + dt.timedelta(days=h) <= report.now]
         table = _probabilities(report, histograms[index + 1])
         groups = opened[index]
         for horizon in horizons:
