@@ -1,5 +1,6 @@
 """Property: on random histories the SQL reports equal a plain-Python computation of the same definitions."""
 
+import dataclasses
 import datetime as dt
 import math
 from decimal import Decimal
@@ -10,6 +11,8 @@ from hypothesis.extra.django import TestCase
 
 from voronka.accounts.services import create_user
 from voronka.analytics.filters import parse_filter
+from voronka.analytics.selectors import forecast as forecast_module
+from voronka.analytics.selectors.forecast import backtests, forecast, probabilities
 from voronka.analytics.selectors.funnel import funnel
 from voronka.analytics.selectors.time_in_stage import time_in_stage
 from voronka.crm.models import Deal, StageHistory
@@ -32,6 +35,26 @@ def reference_percentile(values, percent):
     h = (len(ordered) - 1) * percent / 100
     low, high = math.floor(h), math.ceil(h)
     return ordered[low] + (h - low) * (ordered[high] - ordered[low])
+
+
+def asdict_list(values):
+    return [dataclasses.asdict(value) for value in values]
+
+
+def assert_close(left, right):
+    """Equal structures, floats equal up to rounding."""
+    if isinstance(left, dict):
+        assert left.keys() == right.keys()
+        for key in left:
+            assert_close(left[key], right[key])
+    elif isinstance(left, list | tuple):
+        assert len(left) == len(right)
+        for one, other in zip(left, right, strict=True):
+            assert_close(one, other)
+    elif isinstance(left, float) and isinstance(right, float):
+        assert math.isclose(left, right, rel_tol=1e-9, abs_tol=1e-9)
+    else:
+        assert left == right
 
 
 class RandomHistories(TestCase):
@@ -133,3 +156,51 @@ class RandomHistories(TestCase):
                 assert math.isclose(row.dwell.p75, reference_percentile(values, 75), abs_tol=1e-3)
                 assert math.isclose(row.dwell.p90, reference_percentile(values, 90), abs_tol=1e-3)
                 assert math.isclose(row.dwell.mean, sum(values) / len(values), abs_tol=1e-3)
+
+    @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(drawn=items)
+    def test_forecast_backtest_in_one_pass_equals_date_by_date(self, drawn):
+        """The backtest computes the training of all its dates and the items open at them in one pass
+        each: the same as each date alone, and the items open at a date are those a plain walk finds."""
+        made = self.build(drawn)
+        report_filter = self.report_filter()
+        together = backtests(self.user, report_filter)
+        dates = sorted({dt.datetime.fromisoformat(b.as_of) for b in together}, reverse=True)
+        assert len(dates) == 6
+
+        alone = []
+        for as_of in dates:
+            alone += forecast_module._backtests(
+                self.user,
+                report_filter,
+                [as_of],
+                {1: forecast_module._training(self.user, report_filter, [as_of])[0]},
+            )
+        # The same figures (sums of floats may add up in another order).
+        assert_close(asdict_list(together), asdict_list(alone))
+
+        by_date = {}
+        for result in together:
+            by_date.setdefault(result.as_of, []).append(result)
+        for as_of in dates:
+            open_then = []
+            for _deal, entries, amount in made:
+                before = [(stage, moment) for stage, moment in entries if moment < as_of]
+                if before and before[-1][0].semantics == "open":
+                    open_then.append((entries, amount))
+            for result in by_date[as_of.isoformat()]:
+                assert result.open_items == len(open_then)
+                end = as_of + dt.timedelta(days=result.horizon)
+                won = [
+                    amount
+                    for entries, amount in open_then
+                    if any(s.semantics == "won" and as_of <= moment < end for s, moment in entries)
+                ]
+                assert result.actual_count == len(won)
+                assert math.isclose(result.actual_amount, float(sum(won, Decimal(0))))
+
+        now = forecast(self.user, report_filter)
+        assert_close(
+            asdict_list(now.probabilities),
+            asdict_list(probabilities(self.user, report_filter, report_filter.now)),
+        )

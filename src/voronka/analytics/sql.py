@@ -45,6 +45,30 @@ def seconds_between(earlier: str, later: str) -> str:
     return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
 
 
+def epoch(column: str) -> str:
+    """Return an SQL expression: a timestamp as a number, in `epoch_unit()` per second.
+
+    PostgreSQL: whole microseconds (bigint: exact, and cheaper than numeric); SQLite: the
+    julian day, as `seconds_between` reads it, so the differences are the very same floats.
+    """
+    if connection.vendor == "postgresql":
+        return f"(EXTRACT(EPOCH FROM {column}) * 1000000)::bigint"
+    return f"julianday({column})"
+
+
+def epoch_unit() -> int:
+    """How many units of `epoch_difference` make a second."""
+    return 1_000_000 if connection.vendor == "postgresql" else 1
+
+
+def epoch_difference(earlier: str, later: str) -> str:
+    """Return an SQL expression: the time between two `epoch()` numbers, in `epoch_unit()` per second;
+    compared with a whole number of seconds times the unit, it says what `seconds_between` would."""
+    if connection.vendor == "postgresql":
+        return f"({later} - {earlier})"
+    return f"(({later} - {earlier}) * 86400.0)"
+
+
 def in_list(column: str, values: Iterable[int]) -> tuple[str, list[int]]:
     """Return `column IN (...)` and its parameters; an empty list matches nothing."""
     values = list(values)

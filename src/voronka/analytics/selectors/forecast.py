@@ -23,7 +23,17 @@ from dataclasses import asdict, dataclass, field
 
 from voronka.accounts.models import User
 from voronka.analytics.filters import ReportFilter, scoped_items
-from voronka.analytics.sql import HISTORY, fetch, in_list, item_subquery, seconds_between, timestamp
+from voronka.analytics.sql import (
+    HISTORY,
+    epoch,
+    epoch_difference,
+    epoch_unit,
+    fetch,
+    in_list,
+    item_subquery,
+    seconds_between,
+    timestamp,
+)
 from voronka.analytics.stats import Interval, estimate, rate, shrunk_rate
 
 DAY = 86400
@@ -101,15 +111,16 @@ def _mark_index(column: str) -> str:
     return f"(CASE WHEN {column} IS NULL THEN NULL {cases} ELSE {len(MARKS)} END)"
 
 
-def _asof_index(column: str) -> str:
-    """SQL: how many MARKS (in seconds) lie at or below `column`."""
-    cases = " ".join(f"WHEN {column} < {mark * DAY} THEN {index}" for index, mark in enumerate(MARKS))
+def _asof_index(column: str, unit: int = 1) -> str:
+    """SQL: how many MARKS (in seconds, times `unit`) lie at or below `column`."""
+    cases = " ".join(f"WHEN {column} < {mark * DAY * unit} THEN {index}" for index, mark in enumerate(MARKS))
     return f"(CASE {cases} ELSE {len(MARKS)} END)"
 
 
-def _bucket_index(column: str) -> str:
+def _bucket_index(column: str, unit: int = 1) -> str:
     cases = " ".join(
-        f"WHEN {column} >= {lower * DAY} THEN {index}" for index, lower in reversed(list(enumerate(BUCKETS)))
+        f"WHEN {column} >= {lower * DAY * unit} THEN {index}"
+        for index, lower in reversed(list(enumerate(BUCKETS)))
     )
     return f"(CASE {cases} ELSE 0 END)"
 
@@ -120,8 +131,23 @@ def _kind_pipelines(report: ReportFilter) -> list[int]:
     return list(Pipeline.objects.filter(kind=report.kind).values_list("pk", flat=True))
 
 
-def _training(user: User | None, report: ReportFilter, as_of: dt.datetime) -> list[tuple]:
-    """Return (stage, max bucket, won mark, lost mark, as_of mark, entries) for the training entries."""
+def _dates_sql(dates: list[tuple[dt.datetime, ...]]) -> tuple[str, list]:
+    """Return `(VALUES (0, a, b...), (1, ...))` of numbered rows of timestamps, and its parameters."""
+    rows, params = [], []
+    for index, moments in enumerate(dates):
+        rows.append(f"({index}, {', '.join(['%s'] * len(moments))})")
+        params += [timestamp(m) for m in moments]
+    return f"(VALUES {', '.join(rows)})", params
+
+
+def _training(user: User | None, report: ReportFilter, dates: list[dt.datetime]) -> dict[int, list[tuple]]:
+    """Return, per forecast date (its index in `dates`), (stage, max bucket, won mark, lost mark, as_of mark,
+    entries) for the training entries before that date: one pass over the history of all the dates.
+
+    An entry's next row, first won row and first lost row after it are computed once over the
+    union of the training windows; as of a date, those at or after the date are unknown (NULL,
+    and the dwell ends at the date), which is what a window cut at the date would give.
+    """
     item = f"{report.kind}_id"
     stages = report.stages
     won_sql, won_params = in_list("h.to_stage_id", [s.pk for s in stages.won])
@@ -129,7 +155,10 @@ def _training(user: User | None, report: ReportFilter, as_of: dt.datetime) -> li
     open_sql, open_params = in_list("e.stage_id", [s.pk for s in stages.open])
     kind_sql, kind_params = in_list("h.pipeline_id", _kind_pipelines(report))
     items_sql, items_params = item_subquery(scoped_items(user, report))
-    start, end = timestamp(as_of - dt.timedelta(days=TRAIN_DAYS)), timestamp(as_of)
+    windows = [(as_of, as_of - dt.timedelta(days=TRAIN_DAYS)) for as_of in dates]
+    start = timestamp(min(begin for _as_of, begin in windows))
+    end = timestamp(max(dates))
+    dates_sql, dates_params = _dates_sql(windows)
     following = f"OVER (PARTITION BY h.{item} ORDER BY h.moved_at, h.id ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)"
     entries = f"""
         SELECT h.{item} AS item_id, h.to_stage_id AS stage_id, h.pipeline_id, h.moved_at,
@@ -141,23 +170,38 @@ def _training(user: User | None, report: ReportFilter, as_of: dt.datetime) -> li
             SELECT c.{item} FROM {HISTORY} c WHERE c.pipeline_id = %s AND c.moved_at >= %s AND c.moved_at < %s
         )
     """
-    seconds = f"""
-        SELECT e.stage_id,
-               COALESCE({seconds_between("e.moved_at", "e.next_at")}, {seconds_between("e.moved_at", "%s")}) AS s_end,
-               {seconds_between("e.moved_at", "e.won_at")} AS s_won,
-               {seconds_between("e.moved_at", "e.lost_at")} AS s_lost,
-               {seconds_between("e.moved_at", "%s")} AS s_asof
-        FROM ({entries}) e JOIN ({items_sql}) i ON i.id = e.item_id
-        WHERE e.pipeline_id = %s AND {open_sql}
+    # Per entry once: the buckets and marks of its next row, first win and first loss; per date only
+    # the age at the date is computed, and what lies at or after the date is unknown.
+    at_date = f"""
+        SELECT d.k, e.stage_id, e.next_at, e.won_at, e.lost_at, e.b_next, e.m_won, e.m_lost, d.as_of,
+               {epoch_difference("e.t", "d.t")} AS s_asof
+        FROM training e JOIN dates d ON e.moved_at >= d.start AND e.moved_at < d.as_of
     """
     sql = f"""
-        SELECT stage_id, {_bucket_index("s_end")}, {_mark_index("s_won")}, {_mark_index("s_lost")},
-               {_asof_index("s_asof")}, COUNT(*)
-        FROM ({seconds}) s GROUP BY 1, 2, 3, 4, 5
+        WITH given (k, as_of, start) AS {dates_sql},
+        dates AS MATERIALIZED (SELECT k, as_of, start, {epoch("as_of")} AS t FROM given),
+        seconds AS MATERIALIZED (
+            SELECT e.stage_id, e.moved_at, e.next_at, e.won_at, e.lost_at, {epoch("e.moved_at")} AS t,
+                   {seconds_between("e.moved_at", "e.next_at")} AS s_next,
+                   {seconds_between("e.moved_at", "e.won_at")} AS s_won,
+                   {seconds_between("e.moved_at", "e.lost_at")} AS s_lost
+            FROM ({entries}) e JOIN ({items_sql}) i ON i.id = e.item_id
+            WHERE e.pipeline_id = %s AND {open_sql}
+        ),
+        training AS MATERIALIZED (
+            SELECT stage_id, moved_at, next_at, won_at, lost_at, t, {_bucket_index("s_next")} AS b_next,
+                   {_mark_index("s_won")} AS m_won, {_mark_index("s_lost")} AS m_lost
+            FROM seconds
+        )
+        SELECT k, stage_id,
+               CASE WHEN next_at < as_of THEN b_next ELSE {_bucket_index("s_asof", epoch_unit())} END,
+               CASE WHEN won_at < as_of THEN m_won END,
+               CASE WHEN lost_at < as_of THEN m_lost END,
+               {_asof_index("s_asof", epoch_unit())}, COUNT(*)
+        FROM ({at_date}) s GROUP BY 1, 2, 3, 4, 5, 6
     """
     params = [
-        end,
-        end,
+        *dates_params,
         *won_params,
         *lost_params,
         *kind_params,
@@ -170,12 +214,19 @@ def _training(user: User | None, report: ReportFilter, as_of: dt.datetime) -> li
         report.pipeline.pk,
         *open_params,
     ]
-    return fetch(sql, params)
+    result: dict[int, list[tuple]] = {index: [] for index in range(len(dates))}
+    for k, *row in fetch(sql, params):
+        result[int(k)].append(tuple(row))
+    return result
 
 
 def probabilities(user: User | None, report: ReportFilter, as_of: dt.datetime) -> list[Probability]:
     """Return the empirical win probabilities per (stage, age bucket) from the history before `as_of`."""
-    histogram = _training(user, report, as_of)
+    return _probabilities(report, _training(user, report, [as_of])[0])
+
+
+def _probabilities(report: ReportFilter, histogram: list[tuple]) -> list[Probability]:
+    """Return the win probabilities per (stage, age bucket) from a training histogram."""
     counts: dict[
         tuple[int, int, int], list[int]
     ] = {}  # (stage, bucket, horizon or 0) → [wins, known, at risk]
@@ -245,47 +296,89 @@ def _open_now(user: User | None, report: ReportFilter) -> list[tuple]:
     return fetch(sql, [timestamp(report.now), *items_params])
 
 
-def _open_then(user: User | None, report: ReportFilter, as_of: dt.datetime) -> list[tuple]:
-    """As _open_now, as of a past date from the history, with what those items won within each horizon:
-    (stage, bucket, items, Σ amount, Σ amount², then won items and won amount per horizon)."""
+def _open_then(user: User | None, report: ReportFilter, dates: list[dt.datetime]) -> dict[int, list[tuple]]:
+    """As _open_now, as of past dates from the history, with what those items won within each horizon:
+    per date (its index in `dates`), (stage, bucket, items, Σ amount, Σ amount², then won items and won
+    amount per horizon). One pass: an item is open at a date when its last row before the date (its
+    next row is at or after the date, or there is none) is an open stage of the pipeline."""
     item = f"{report.kind}_id"
     stages = report.stages
     open_sql, open_params = in_list("l.to_stage_id", [s.pk for s in stages.open])
     won_sql, won_params = in_list("w.to_stage_id", [s.pk for s in stages.won])
     kind_sql, kind_params = in_list("h.pipeline_id", _kind_pipelines(report))
     items_sql, items_params = item_subquery(scoped_items(user, report), "amount")
-    last = f"""
-        SELECT h.{item} AS item_id, h.to_stage_id, h.pipeline_id, h.moved_at,
-               ROW_NUMBER() OVER (PARTITION BY h.{item} ORDER BY h.moved_at DESC, h.id DESC) AS rn
-        FROM {HISTORY} h WHERE {kind_sql} AND h.moved_at < %s
+    dates_sql, dates_params = _dates_sql(
+        [(as_of, *[as_of + dt.timedelta(days=h) for h in HORIZONS]) for as_of in dates]
+    )
+    ends = ", ".join(f"end{index}" for index in range(len(HORIZONS)))
+    # Only the rows that can be an item's last row before a date are read: the rows between the
+    # first and the last date, and each candidate's last row before the first date. Candidates: the
+    # items moved since the first date, and the items open now (an item never moved since was open
+    # then if and only if it is open now: its current stage is its last history row's).
+    first, last = timestamp(min(dates)), timestamp(max(dates))
+    stage_field = "status_id" if report.kind == "lead" else "stage_id"
+    open_now_sql, open_now_params = item_subquery(
+        scoped_items(user, report).filter(**{f"{stage_field}__in": [s.pk for s in stages.open]})
+    )
+    moved_sql, moved_params = in_list("c.pipeline_id", _kind_pipelines(report))
+    prior_sql, prior_params = in_list("p.pipeline_id", _kind_pipelines(report))
+    candidates = f"""
+        SELECT c.{item} AS item_id FROM {HISTORY} c WHERE {moved_sql} AND c.moved_at >= %s
+        UNION SELECT o.id FROM ({open_now_sql}) o
+    """
+    # The last row before the first date, a column at a time from the index (a join on its id
+    # would have PostgreSQL hash the whole table).
+    prior = [
+        f"""(SELECT p.{column} FROM {HISTORY} p WHERE p.{item} = c.item_id AND {prior_sql} AND p.moved_at < %s
+             ORDER BY p.moved_at DESC, p.id DESC LIMIT 1) AS {column}"""
+        for column in ("id", "to_stage_id", "pipeline_id", "moved_at")
+    ]
+    rows = f"""
+        SELECT h.item_id, h.to_stage_id, h.pipeline_id, h.moved_at,
+               LEAD(h.moved_at) OVER (PARTITION BY h.item_id ORDER BY h.moved_at, h.id) AS next_at
+        FROM (
+            SELECT h.{item} AS item_id, h.id, h.to_stage_id, h.pipeline_id, h.moved_at
+            FROM {HISTORY} h WHERE {kind_sql} AND h.moved_at >= %s AND h.moved_at < %s
+            UNION ALL
+            SELECT * FROM (SELECT c.item_id, {", ".join(prior)} FROM ({candidates}) c) p WHERE p.id IS NOT NULL
+        ) h
     """
     won_at = f"""(SELECT MIN(w.moved_at) FROM {HISTORY} w WHERE w.{item} = l.item_id AND {won_sql}
-                  AND w.moved_at >= %s)"""
+                  AND w.moved_at >= d.as_of)"""
     sums = []
     for index, _horizon in enumerate(HORIZONS):
-        sums.append(f"SUM(CASE WHEN won_at < %s THEN 1 ELSE 0 END) AS won{index}")
-        sums.append(f"SUM(CASE WHEN won_at < %s THEN amount ELSE 0 END) AS amount{index}")
+        sums.append(f"SUM(CASE WHEN won_at < end{index} THEN 1 ELSE 0 END) AS won{index}")
+        sums.append(f"SUM(CASE WHEN won_at < end{index} THEN amount ELSE 0 END) AS amount{index}")
     sql = f"""
-        SELECT stage, {_bucket_index("age")}, COUNT(*), SUM(amount), SUM(amount * amount), {", ".join(sums)}
-        FROM (SELECT l.to_stage_id AS stage, i.amount AS amount, {seconds_between("l.moved_at", "%s")} AS age,
-                     {won_at} AS won_at
-              FROM ({last}) l JOIN ({items_sql}) i ON i.id = l.item_id
-              WHERE l.rn = 1 AND l.pipeline_id = %s AND {open_sql}) o
-        GROUP BY 1, 2
+        WITH dates (k, as_of, {ends}) AS {dates_sql},
+        open_then AS MATERIALIZED (
+            SELECT d.k, d.{ends.replace(", ", ", d.")}, l.to_stage_id AS stage, i.amount AS amount,
+                   {seconds_between("l.moved_at", "d.as_of")} AS age, {won_at} AS won_at
+            FROM ({rows}) l JOIN ({items_sql}) i ON i.id = l.item_id
+            JOIN dates d ON l.moved_at < d.as_of AND (l.next_at IS NULL OR l.next_at >= d.as_of)
+            WHERE l.pipeline_id = %s AND {open_sql}
+        )
+        SELECT k, stage, {_bucket_index("age")}, COUNT(*), SUM(amount), SUM(amount * amount), {", ".join(sums)}
+        FROM open_then GROUP BY 1, 2, 3
     """
-    ends = [timestamp(as_of + dt.timedelta(days=h)) for h in HORIZONS]
     params = [
-        *[end for end in ends for _twice in range(2)],
-        timestamp(as_of),
+        *dates_params,
         *won_params,
-        timestamp(as_of),
         *kind_params,
-        timestamp(as_of),
+        first,
+        last,
+        *[value for _column in range(4) for value in (*prior_params, first)],
+        *moved_params,
+        first,
+        *open_now_params,
         *items_params,
         report.pipeline.pk,
         *open_params,
     ]
-    return fetch(sql, params)
+    result: dict[int, list[tuple]] = {index: [] for index in range(len(dates))}
+    for k, *row in fetch(sql, params):
+        result[int(k)].append(tuple(row))
+    return result
 
 
 def _expect(groups, chance) -> Expected:
@@ -316,9 +409,11 @@ def _chance(table: list[Probability], horizon: int):
 
 def forecast(user: User | None, report: ReportFilter, *, backtest: bool = True) -> Forecast:
     """Return the expected won amount of the open pipeline for the next 30/60/90 days, with a backtest."""
-    table = probabilities(user, report, report.now)
+    dates = [report.now, *(_backtest_dates(report) if backtest else [])]
+    histograms = _training(user, report, dates)
+    table = _probabilities(report, histograms[0])
     groups = _open_now(user, report)
-    tested = backtests(user, report) if backtest else []
+    tested = _backtests(user, report, dates[1:], histograms) if backtest else []
     stages = []
     for stage in report.stages.open:
         mine = [g for g in groups if g[0] == stage.pk]
@@ -351,22 +446,36 @@ BACKTEST_STEP = 30  # days between forecast dates
 BACKTEST_ORIGINS = 6  # forecast dates: 30, 60, ... 180 days ago
 
 
+def _backtest_dates(report: ReportFilter, origins: int = BACKTEST_ORIGINS) -> list[dt.datetime]:
+    return [report.now - dt.timedelta(days=BACKTEST_STEP * step) for step in range(1, origins + 1)]
+
+
 def backtests(user: User | None, report: ReportFilter, origins: int = BACKTEST_ORIGINS) -> list[Backtest]:
     """Forecast as of 30, 60, … days ago from the history before each date, against what was won since.
 
     A date and a horizon are tested when the whole horizon lies before now.
     """
+    dates = _backtest_dates(report, origins)
+    histograms = _training(user, report, dates)
+    return _backtests(user, report, dates, {index + 1: rows for index, rows in histograms.items()})
+
+
+def _backtests(
+    user: User | None, report: ReportFilter, dates: list[dt.datetime], histograms: dict[int, list[tuple]]
+) -> list[Backtest]:
+    """The backtests of `dates` (past dates); `histograms[i + 1]` is the training of dates[i]. A date is
+    tested for each horizon that ends by now."""
     results = []
-    for step in range(1, origins + 1):
-        as_of = report.now - dt.timedelta(days=BACKTEST_STEP * step)
-        horizons = [h for h in HORIZONS if h <= BACKTEST_STEP * step]
-        table = probabilities(user, report, as_of)
-        groups = _open_then(user, report, as_of)
+    opened = _open_then(user, report, dates) if dates else {}
+    for index, as_of in enumerate(dates):
+        horizons = [h for h in HORIZONS if as_of + dt.timedelta(days=h) <= report.now]
+        table = _probabilities(report, histograms[index + 1])
+        groups = opened[index]
         for horizon in horizons:
-            index = HORIZONS.index(horizon)
+            position = HORIZONS.index(horizon)
             expected = _expect(groups, _chance(table, horizon))
-            actual_count = sum(int(g[5 + 2 * index] or 0) for g in groups)
-            actual_amount = sum(float(g[6 + 2 * index] or 0) for g in groups)
+            actual_count = sum(int(g[5 + 2 * position] or 0) for g in groups)
+            actual_amount = sum(float(g[6 + 2 * position] or 0) for g in groups)
             error = actual_amount - expected.amount
             results.append(
                 Backtest(
