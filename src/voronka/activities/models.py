@@ -31,10 +31,11 @@ class Activity(OwnedByItem):
         NORMAL = 2, _("Normal")
         HIGH = 3, _("High")
 
-    lead = owner_fk("Lead", "activities")
-    deal = owner_fk("Deal", "activities")
-    contact = owner_fk("Contact", "activities")
-    company = owner_fk("Company", "activities")
+    # Each indexed first in its activity_<owner>_open_deadline index.
+    lead = owner_fk("Lead", "activities", db_index=False)
+    deal = owner_fk("Deal", "activities", db_index=False)
+    contact = owner_fk("Contact", "activities", db_index=False)
+    company = owner_fk("Company", "activities", db_index=False)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     direction = models.CharField(
         _("direction"), max_length=10, choices=Direction.choices, default=Direction.NONE, blank=True
@@ -52,6 +53,7 @@ class Activity(OwnedByItem):
         verbose_name=_("responsible"),
         on_delete=models.PROTECT,
         related_name="activities",
+        db_index=False,  # indexed first in activity_user_open_deadline
     )
     participants = models.ManyToManyField(
         settings.AUTH_USER_MODEL,

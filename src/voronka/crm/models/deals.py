@@ -12,11 +12,16 @@ class Deal(CrmItem):
     kind = ItemKind.DEAL
 
     title = models.CharField(_("title"), max_length=255)
+    # Indexed first in deal_pipeline_id and deal_stage_id (no index of their own: every insert pays for one).
     pipeline = models.ForeignKey(
-        "crm.Pipeline", verbose_name=_("pipeline"), on_delete=models.PROTECT, related_name="deals"
+        "crm.Pipeline",
+        verbose_name=_("pipeline"),
+        on_delete=models.PROTECT,
+        related_name="deals",
+        db_index=False,
     )
     stage = models.ForeignKey(
-        "crm.Stage", verbose_name=_("stage"), on_delete=models.PROTECT, related_name="deals"
+        "crm.Stage", verbose_name=_("stage"), on_delete=models.PROTECT, related_name="deals", db_index=False
     )
     amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2, default=0)
     currency = models.CharField(_("currency"), max_length=3)

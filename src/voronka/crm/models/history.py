@@ -11,10 +11,12 @@ from voronka.crm.models.owners import OwnedByItem, exactly_one_owner, owner_fk
 class StageHistory(OwnedByItem):
     """An item entered a stage (append-only: rows are never changed)."""
 
-    lead = owner_fk("Lead", "stage_history")
-    deal = owner_fk("Deal", "stage_history")
-    pipeline = models.ForeignKey(
-        "crm.Pipeline", verbose_name=_("pipeline"), on_delete=models.CASCADE, related_name="+"
+    # Their own indexes would repeat the first column of history_lead/deal_sequence (partial
+    # indexes WHERE lead/deal IS NOT NULL, which `lead_id = …` and `IN (…)` use).
+    lead = owner_fk("Lead", "stage_history", db_index=False)
+    deal = owner_fk("Deal", "stage_history", db_index=False)
+    pipeline = models.ForeignKey(  # indexed first in history_pipeline_moved
+        "crm.Pipeline", verbose_name=_("pipeline"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
     from_stage = models.ForeignKey(
         "crm.Stage",
@@ -24,8 +26,8 @@ class StageHistory(OwnedByItem):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    to_stage = models.ForeignKey(
-        "crm.Stage", verbose_name=_("to stage"), on_delete=models.CASCADE, related_name="+"
+    to_stage = models.ForeignKey(  # indexed first in history_stage_moved
+        "crm.Stage", verbose_name=_("to stage"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
     moved_at = models.DateTimeField(_("moved at"), default=timezone.now)
     moved_by = models.ForeignKey(

@@ -13,8 +13,8 @@ class Lead(CrmItem, PersonName):
 
     title = models.CharField(_("title"), max_length=255)
     company_title = models.CharField(_("company name"), max_length=255, blank=True)
-    status = models.ForeignKey(
-        "crm.Stage", verbose_name=_("status"), on_delete=models.PROTECT, related_name="leads"
+    status = models.ForeignKey(  # indexed first in lead_status_id
+        "crm.Stage", verbose_name=_("status"), on_delete=models.PROTECT, related_name="leads", db_index=False
     )
     amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2, default=0)
     currency = models.CharField(_("currency"), max_length=3)

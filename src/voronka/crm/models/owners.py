@@ -21,8 +21,12 @@ def exactly_one_owner(name: str, fields: tuple[str, ...] = OWNER_FIELDS) -> mode
     return models.CheckConstraint(condition=condition, name=name)
 
 
-def owner_fk(model: str, related_name: str) -> models.ForeignKey:
-    """Return a nullable foreign key to an item, deleted with it."""
+def owner_fk(model: str, related_name: str, *, db_index: bool = True) -> models.ForeignKey:
+    """Return a nullable foreign key to an item, deleted with it.
+
+    `db_index=False` where a composite index of the model starts with this column (its own
+    index would only slow every insert down).
+    """
     return models.ForeignKey(
         f"crm.{model}",
         verbose_name=_(model.lower()),
@@ -30,6 +34,7 @@ def owner_fk(model: str, related_name: str) -> models.ForeignKey:
         blank=True,
         on_delete=models.CASCADE,
         related_name=related_name,
+        db_index=db_index,
     )
 
 
