@@ -85,6 +85,18 @@ def current_entry_id(kind: str, item_id: int) -> int | None:
     return StageHistory.objects.filter(**{kind: item_id}).order_by("-pk").values_list("pk", flat=True).first()
 
 
+def stages_with_robots(stage_ids: set[int]) -> set[int]:
+    """Return those of `stage_ids` that have an active robot (one query)."""
+    if not stage_ids:
+        return set()
+    return set(
+        Robot.objects.filter(stage_id__in=sorted(stage_ids), is_active=True)
+        .order_by()
+        .values_list("stage_id", flat=True)
+        .distinct()
+    )
+
+
 def enter_stage(
     *, kind: str, item_id: int, entry_id: int, stage_id: int, is_creation: bool = False
 ) -> list[tuple[dt.datetime, bool]]:
