@@ -36,6 +36,7 @@ def published(monkeypatch) -> list[object]:
     """Collect the events the code under test publishes, without running subscribers."""
     events: list[object] = []
     monkeypatch.setattr("voronka.lib.bus.publish", events.append)
+    monkeypatch.setattr("voronka.lib.bus.publish_many", events.extend)
     return events
 
 

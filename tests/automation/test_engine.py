@@ -291,3 +291,30 @@ def test_the_inbound_webhook_url_moves_the_target_with_the_right_token_only(
     assert (wrong.status_code, bad_target.status_code, right.status_code) == (404, 422, 200)
     assert right.json() == {"ok": True, "moved": True}
     assert Lead.objects.get(pk=lead.pk).status.code == "READ"
+
+
+def test_a_bulk_batch_runs_the_robots_of_its_items_stages_only(
+    admin, manager, lead_statuses, immediate_tasks, run_callbacks
+):
+    # given: a robot on "In progress" only
+    from voronka.crm.services.bulk import ItemInput, create_bulk
+
+    progress = lead_statuses.stages.get(code="IN_PROCESS")
+    create_robot(stage=progress, actor=admin, kind="add_comment", params={"text": "Welcome"})
+
+    # when: one batch creates three leads, one of them in "In progress"
+    with run_callbacks():
+        results = create_bulk(
+            "lead",
+            [
+                ItemInput(ref=1, values={"title": "A"}),
+                ItemInput(ref=2, values={"title": "B"}, stage=progress),
+                ItemInput(ref=3, values={"title": "C"}),
+            ],
+            actor=manager,
+        )
+
+    # then: the robot ran once, for that lead
+    [run] = RobotRun.objects.all()
+    assert run.item_id == results[1].item_id and run.status == "done"
+    assert Lead.objects.get(pk=results[1].item_id).timeline.filter(kind="comment").count() == 1

@@ -334,3 +334,34 @@ def test_leads_from_an_xlsx_with_a_two_row_header(two_row_header_xlsx, admin, le
         ("phone", "mobile", "+79165551212"),
         ("phone", "work", "+74951096375"),
     ]
+
+
+def test_rows_with_the_same_columns_share_one_read_only_column_map(tmp_path, admin, lead_statuses):
+    # given: two rows filling the same columns, one filling fewer, one broken
+    from voronka.imports import pipeline
+    from voronka.imports.services import _load, open_file
+
+    path = write_csv(
+        tmp_path / "leads.csv",
+        [
+            ["Имя", "Рабочий телефон", "Рабочий e-mail"],
+            ["Анна", "+7 495 109-63-75", "a@x.ru"],
+            ["Иван", "+7 495 109-63-76", "i@x.ru"],
+            ["Олег", "", ""],
+            ["Пётр", "12", "p@x.ru"],
+        ],
+        encoding="utf-8",
+        delimiter=";",
+    )
+    options = Options(entity="lead")
+    table = open_file(path, options)
+    directory, context, targets = _load(table, options)
+    state = pipeline.State(directory=directory, context=context, targets=targets)
+
+    # when
+    anna, ivan, oleg, petr = pipeline.process(state, list(table.rows(skip=0)))
+
+    # then: one dict for the first two, another for the third; the failure still names its column
+    assert anna.columns is ivan.columns and anna.columns["phones.0"] == "Рабочий телефон"
+    assert oleg.columns is not anna.columns and oleg.columns == {"first_name": "Имя"}
+    assert isinstance(petr, pipeline.Failed) and petr.reason.startswith("Рабочий телефон:")

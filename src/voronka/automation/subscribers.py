@@ -5,6 +5,8 @@ other event queues a trigger task only when an active trigger of its kind exists
 itself happens in tasks.
 """
 
+import logging
+
 from voronka.activities.events import ActivityCompleted
 from voronka.automation.models import Trigger
 from voronka.automation.services import runs
@@ -15,11 +17,28 @@ from voronka.lib import bus, clock
 from voronka.messaging.events import MessageClicked, MessageOpened
 
 Kind = Trigger.Kind
+logger = logging.getLogger(__name__)
 
 
-@bus.subscribe(StageChanged)
-def schedule_stage_robots(event: StageChanged) -> None:
-    """Record the runs of the robots of the stage an item has just entered, and queue them."""
+@bus.subscribe(StageChanged, batch=True)
+def schedule_stage_robots(events: list[StageChanged]) -> None:
+    """Record the runs of the robots of the stages items have just entered, and queue them.
+
+    The stages with active robots are known once per commit (kept per process while the
+    configuration stays): a new item entering a stage without robots (most imported items)
+    needs nothing more.
+    """
+    with_robots = runs.stages_with_robots()  # (kept per process while the configuration stays)
+    for event in events:
+        if event.from_stage_id is None and event.to_stage_id not in with_robots:
+            continue  # a new item: no earlier runs to cancel, and no robot to run
+        try:
+            _schedule(event)
+        except Exception:  # as robust on_commit per event: one failure must not skip the rest
+            logger.exception("Scheduling the robots of %s failed.", event)
+
+
+def _schedule(event: StageChanged) -> None:
     due_times = runs.enter_stage(
         kind=event.kind,
         item_id=event.item_id,

@@ -37,7 +37,7 @@ class Ready:
 
     number: int
     prepared: bulk.Prepared
-    columns: dict[str, str]
+    columns: dict[str, str]  # argument -> header; shared by rows with the same columns: never changed
     names: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -70,12 +70,16 @@ def process(state: State, chunk: list[tuple[int, list[Any]]]) -> list[Outcome]:
             waiting.append((len(outcomes), converted))
             outcomes.append(None)
     prepared = bulk.prepare(state.context, [c.input for _i, c in waiting])
+    # Rows of a file mostly fill the same columns: one shared (read-only) dict per set of columns
+    # is pickled once per chunk on its way to the writer, not once per row.
+    shared: dict[tuple, dict[str, str]] = {}
     for (position, converted), result in zip(waiting, prepared, strict=True):
         number = converted.input.ref
+        columns = shared.setdefault(tuple(converted.columns.items()), converted.columns)
         if isinstance(result, bulk.RowResult):
-            outcomes[position] = Failed(number, describe(result.error, converted.columns), converted.warnings)
+            outcomes[position] = Failed(number, describe(result.error, columns), converted.warnings)
         else:
-            outcomes[position] = Ready(number, result, converted.columns, converted.names, converted.warnings)
+            outcomes[position] = Ready(number, result, columns, converted.names, converted.warnings)
     return outcomes
 
 

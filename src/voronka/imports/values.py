@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.utils import timezone, translation
@@ -82,7 +83,13 @@ CURRENCY_NAMES = {
 
 
 def _key(value: Any) -> str:
-    return fold(str(value)).strip(" .")
+    return _text_key(str(value))
+
+
+@lru_cache(maxsize=4096)
+def _text_key(text: str) -> str:
+    # Statuses, sources and responsibles repeat from row to row: each spelling is folded once.
+    return fold(text).strip(" .")
 
 
 @dataclass
@@ -205,7 +212,8 @@ def cell_text(value: Any) -> str:
         )
     if isinstance(value, dt.date):
         return value.strftime("%d.%m.%Y")
-    return FORMULA_ESCAPE.sub("", str(value).strip())
+    text = str(value).strip()
+    return FORMULA_ESCAPE.sub("", text) if text.startswith("'") else text
 
 
 class _Row:

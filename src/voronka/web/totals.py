@@ -59,8 +59,8 @@ def _closing_totals(queryset: QuerySet, kind: str, stages: list) -> dict[int, Co
     return dict(fresh)
 
 
-def forget(_event=None) -> None:
-    """Drop every cached total (an item changed)."""
+def forget(_events=None) -> None:
+    """Drop every cached total (items changed)."""
     with _lock:
         _cache.clear()
 
@@ -76,4 +76,4 @@ def subscribe() -> None:
         events.LeadConverted,
         events.ItemsMerged,
     ):
-        bus.subscribe(event_type)(forget)
+        bus.subscribe(event_type, batch=True)(forget)

@@ -104,8 +104,7 @@ def write(
     bulk_insert.insert(
         TimelineEntry, (owner, "kind", "actor_id", "created_at", "text", "data", "is_pinned"), timeline_rows
     )
-    for event in published:
-        bus.publish(event)
+    bus.publish_many(published)
     return {id(row): pk for row, pk in zip(rows, ids, strict=True)}
 
 
