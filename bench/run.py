@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/run.py [--scale 0.1] [--seed 1] [--only api,web] [--no-peer] [--timeout 900]
 
-A benchmark is any `bench/*.py` except this runner, `generate.py`, files starting with `_` and
-data builders ending in `_data.py`; one added later joins by being there. Each runs in a process
+A benchmark is any `bench/*.py` except this runner, `generate.py`, files starting with `_`,
+data builders ending in `_data.py` and task modules ending in `_tasks.py`; one added later joins by being there. Each runs in a process
 of its own, its output kept whole in RESULTS.md beside its method (the docstring's first
 paragraph), its ceiling and its wall time; a failure or a time-out is recorded and the run goes
 on. A benchmark that is not listed in `PLANS` below runs as `python bench/NAME.py` with
@@ -117,7 +117,21 @@ def plans(scale: float, seed: int, pg: bool) -> dict[str, callable]:
             "Bitrix24's published cloud limits",
         )
 
+    def automation() -> Plan:
+        return Plan(
+            [("SQLite", ["--changes", "3000", "--paced", "300"], {})],
+            "the task backend's own rate: no-op tasks drained by the same worker (robot runs as a share of it)",
+        )
+
+    def b24() -> Plan:
+        return Plan(
+            [("SQLite", [], {})],
+            "the same leads through Voronka's own /api/v1/leads/bulk, alternated in the same run",
+        )
+
     return {
+        "automation": automation,
+        "b24": b24,
         "api": api,
         "web": web,
         "analytics": analytics,
@@ -131,7 +145,9 @@ def discover() -> list[str]:
     names = [
         p.stem
         for p in BENCH.glob("*.py")
-        if p.name not in SKIP and not p.name.startswith("_") and not p.name.endswith("_data.py")
+        if p.name not in SKIP
+        and not p.name.startswith("_")
+        and not p.name.endswith(("_data.py", "_tasks.py"))
     ]
     return sorted(names, key=lambda name: (FIRST.index(name) if name in FIRST else len(FIRST), name))
 
