@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from voronka.activities.selectors import annotate_next_activity
 from voronka.crm.selectors.items import visible
 from voronka.web.templatetags.web import initials, money
+from voronka.web.views.common import card_prefix
 
 EXTRAS = ("next_activity_id", "next_activity_deadline", "next_activity_subject", "overdue_count")
 _COMMON = ("id", "title", "amount", "currency", "is_closed", "created_at")
@@ -68,11 +69,13 @@ class CardFace:
 
 @dataclass(frozen=True, slots=True)
 class Card:
-    """One board card: the item's id and title, and its face."""
+    """One board card: the item's id, title, card URL and element id, and its face."""
 
     pk: int
     title: str
     face: CardFace
+    url: str
+    dom_id: str
 
 
 def cards(user, kind: str, rows: list[dict]) -> list[Card]:
@@ -82,7 +85,17 @@ def cards(user, kind: str, rows: list[dict]) -> list[Card]:
     extras = annotate_next_activity(visible(user, kind).filter(pk__in=[row["id"] for row in rows]), kind)
     found = {row[0]: row[1:] for row in extras.order_by().values_list("pk", *EXTRAS)}
     labels = CardLabels.now()
-    return [Card(row["id"], row["title"], card_face(row, kind, found.get(row["id"]), labels)) for row in rows]
+    prefix = card_prefix(kind)
+    return [
+        Card(
+            pk=row["id"],
+            title=row["title"],
+            face=card_face(row, kind, found.get(row["id"]), labels),
+            url=f"{prefix}{row['id']}/",
+            dom_id=f"{kind}-{row['id']}",
+        )
+        for row in rows
+    ]
 
 
 def card_of(user, kind: str, item_id: int) -> Card | None:

@@ -62,6 +62,29 @@ def column_page(
     )
 
 
+def board_pages(
+    queryset: QuerySet, kind: str, stages: list[Stage], *, values: tuple[str, ...], limit: int = 20
+) -> list[Page]:
+    """Return the first page of every column of a board, as dicts of `values` (which include `id`).
+
+    Each column's ids come from the item table alone (one short index walk per column, as in
+    `column_page`), then the rows of all the columns' ids in one query: a board of eight
+    columns costs nine statements, not sixteen.
+    """
+    heads = [
+        keyset_page(
+            queryset.filter(**{STAGE_FIELD[kind]: stage}), kind, sort="-id", limit=limit, values=("id",)
+        )
+        for stage in stages
+    ]
+    ids = [row["id"] for head in heads for row in head.items]
+    found = {row["id"]: row for row in queryset.filter(pk__in=ids).order_by().values(*values)} if ids else {}
+    return [
+        Page([found[row["id"]] for row in head.items if row["id"] in found], head.next_cursor)
+        for head in heads
+    ]
+
+
 def stage_item_counts(pipeline) -> dict[int, int]:
     """Return {stage id: number of items} over every item of a pipeline (for the settings, unscoped)."""
     model, field = (Lead, "status_id") if pipeline.kind == "lead" else (Deal, "stage_id")

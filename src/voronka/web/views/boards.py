@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from voronka.crm.selectors.boards import column_page, column_totals
+from voronka.crm.selectors.boards import board_pages, column_page, column_totals
 from voronka.crm.selectors.items import visible
 from voronka.crm.selectors.lists import Page, apply_filter
 from voronka.crm.selectors.pipelines import (
@@ -30,7 +30,7 @@ from voronka.web.cards import CARD_VALUES, card_of, cards
 from voronka.web.forms.filters import FilterForm
 from voronka.web.templatetags.web import money
 from voronka.web.totals import board_totals
-from voronka.web.views.common import NEW, SEGMENTS, card_prefix, kind_of
+from voronka.web.views.common import NEW, SEGMENTS, kind_of
 
 PAGE = 20
 
@@ -52,7 +52,7 @@ def _render_board(request, kind: str, pipeline):
     form, queryset = board_items(request, kind, pipeline)
     columns = stages(pipeline)
     totals = board_totals(queryset, kind, columns)
-    pages = [column_page(queryset, kind, stage, limit=PAGE, values=CARD_VALUES[kind]) for stage in columns]
+    pages = board_pages(queryset, kind, columns, values=CARD_VALUES[kind], limit=PAGE)
     every = iter(cards(request.user, kind, [row for page in pages for row in page.items]))
     board = [
         {
@@ -70,7 +70,6 @@ def _render_board(request, kind: str, pipeline):
         "columns": board,
         "form": form,
         "query": request.GET.urlencode(),
-        "card_prefix": card_prefix(kind),
         "currency": settings.DEFAULT_CURRENCY,
         "new_label": NEW[kind],
     }
@@ -108,7 +107,6 @@ def column(request, kind: str, stage_id: int):
         "stage": stage,
         "page": page,
         "query": query.urlencode(),
-        "card_prefix": card_prefix(kind),
     }
     return render(request, "web/boards/board.html#column-cards", context)
 
@@ -136,7 +134,7 @@ def quick_add(request, kind: str, stage_id: int):
     else:
         raise Invalid("board.kind", _("Only leads and deals have boards."))
     item = card_of(request.user, kind, item.pk)
-    context = {"item": item, "kind": kind, "segment": SEGMENTS[kind], "card_prefix": card_prefix(kind)}
+    context = {"item": item, "kind": kind, "segment": SEGMENTS[kind]}
     response = render(request, "web/boards/board.html#card", context)
     if item is None:
         response.content = b""

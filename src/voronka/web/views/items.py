@@ -26,7 +26,7 @@ from voronka.lib.errors import Forbidden, Invalid, Refused
 from voronka.web import timeline as timeline_view
 from voronka.web.cards import card_of
 from voronka.web.views.boards import stage_stats
-from voronka.web.views.common import SEGMENTS, SINGULAR, TITLES, card_prefix, kind_of
+from voronka.web.views.common import SEGMENTS, SINGULAR, TITLES, kind_of
 
 # Refusals the page answers by asking for a reason and trying again.
 NEEDS_REASON = {"stage.reason_required", "stage.loss_reason_required"}
@@ -158,7 +158,7 @@ def move(request, kind: str, item_id: int):
         convert = reverse("web:convert", args=[item.pk]) if refusal.code == "stage.convert_instead" else ""
         return _refusal(refusal.message, needs_reason=refusal.code in NEEDS_REASON, redirect_to=convert)
     item = card_of(request.user, kind, item.pk)
-    context = {"item": item, "kind": kind, "segment": SEGMENTS[kind], "card_prefix": card_prefix(kind)}
+    context = {"item": item, "kind": kind, "segment": SEGMENTS[kind]}
     response = render(request, "web/boards/board.html#card", context) if item else HttpResponse()
     message = _("Moved to “%(stage)s”.") % {"stage": target.title}
     response["HX-Trigger"] = json.dumps(
