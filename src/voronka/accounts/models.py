@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from voronka.lib.text import person_name
+
 
 class Entity(models.TextChoices):
     """The kinds of CRM items a right is granted on."""
@@ -154,8 +156,12 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        full = " ".join(part for part in (self.first_name, self.last_name) if part)
-        return full or self.username
+        return self.name_of(self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def name_of(first_name: str, last_name: str, username: str) -> str:
+        """Return how a user is shown, from the columns alone (for rows read as values)."""
+        return person_name(first_name, last_name) or username
 
     @property
     def is_absent(self) -> bool:

@@ -24,6 +24,11 @@ def company_key(title: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def person_name(*parts: str | None) -> str:
+    """Return the non-empty parts of a name joined by spaces ("Пётр", "", "Сидоров" → "Пётр Сидоров")."""
+    return " ".join(part for part in parts if part)
+
+
 def search_key(*parts: str) -> str:
     """Return the folded text a list search matches against."""
     return " ".join(fold(part) for part in parts if part)[:2000]

@@ -18,8 +18,10 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from voronka.accounts.models import User
 from voronka.activities.selectors import annotate_next_activity
 from voronka.crm.selectors.items import visible
+from voronka.lib.text import person_name
 from voronka.web.templatetags.web import initials, money
 from voronka.web.views.common import card_prefix
 
@@ -104,29 +106,28 @@ def card_of(user, kind: str, item_id: int) -> Card | None:
     return cards(user, kind, rows)[0] if rows else None
 
 
-def _name(*parts: str | None) -> str:
-    return " ".join(part for part in parts if part)
-
-
 def card_face(row: dict, kind: str, extras: tuple | None, labels: CardLabels) -> CardFace:
     """Return what the card of `row` prints; `extras` are its EXTRAS values (None: no activity)."""
     activity_id, deadline, subject, overdue = extras or (None, None, None, 0)
     title = row["title"] or ""
     if kind == "deal":
         company = row["company__title"] or ""
-        contact = _name(row["contact__first_name"], row["contact__second_name"], row["contact__last_name"])
+        contact = person_name(
+            row["contact__first_name"], row["contact__second_name"], row["contact__last_name"]
+        )
         meta = ([company] if company and company not in title else []) + ([contact] if contact else [])
     else:
-        person = _name(row["first_name"], row["second_name"], row["last_name"])
+        person = person_name(row["first_name"], row["second_name"], row["last_name"])
         meta = [text for text in (person, row["company_title"]) if text and text not in title]
     activity = ""
     if activity_id:
         when = timezone.localtime(deadline).strftime("%d.%m %H:%M") if deadline else ""
         activity = f"{Truncator(subject or _('Activity')).chars(40)} · {when}"
+    username = row["assigned_to__username"]
     who = (
-        _name(row["assigned_to__first_name"], row["assigned_to__last_name"])
-        or row["assigned_to__username"]
-        or ""
+        User.name_of(row["assigned_to__first_name"], row["assigned_to__last_name"], username)
+        if username
+        else ""
     )
     created = row["created_at"]
     return CardFace(

@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
+from voronka.lib.text import person_name
+
 
 class ItemKind(models.TextChoices):
     """The four kinds of CRM items."""
@@ -96,4 +98,4 @@ class PersonName(models.Model):
 
     @property
     def full_name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.second_name, self.last_name) if part)
+        return person_name(self.first_name, self.second_name, self.last_name)
