@@ -9,12 +9,18 @@ stages: forward moves, a few backward ones, the closing move to a won or lost st
 lead's creation and closing) and 2,000,000 activities (done calls, meetings, e-mails in the
 past, planned ones ahead). `--scale 0.01` makes a hundredth of every count for a quick run.
 
+Above scale 0.1 a tenth is generated row by row and the rest are copies of it made in SQL
+(`copy_up`): each copy gets new ids, its own phones, e-mails, titles and search text where those
+carry the item's number, and its times moved a few minutes back, so every walk, mix and
+distribution of the generated part holds for the whole. Row by row, scale 1 took 18 minutes on
+SQLite; this way it takes a few.
+
 Rows have the shapes the services write: folded `search_text`, E.164 phones and lower-case
 e-mails in `normalized`, `stage_changed_at` = the last history row's time, `is_closed` /
 `closed_at` from the stage's semantics, history rows whose last `to_stage` is the item's
 current stage. They go in through the bulk paths only: COPY on PostgreSQL (psycopg), multi-row
-`executemany` on SQLite with its journal and sync off while loading; the secondary indexes are
-dropped before the load and built after it. Contacts follow bench/intake_data.py's numbering
+`executemany` on SQLite with its journal and sync off while loading; the secondary indexes (and
+SQLite's triggers on these tables) are dropped before the load and made again after it. Contacts follow bench/intake_data.py's numbering
 (phone +79000000000 + i, e-mail bench<i>@example.com) so the intake benchmark finds them.
 
 The database is built once per (database kind, scale, seed) — `bench/data/base-<scale>-<seed>.sqlite3`
@@ -51,6 +57,8 @@ FULL = {
 }
 SPAN = dt.timedelta(days=3 * 365)
 CHUNK = 50_000
+GENERATED = 0.1  # the largest share generated row by row; above it, copies (copy_up)
+SHIFT = 997  # seconds each copy's times move back from the one before
 FIRST = ["Иван", "Пётр", "Анна", "Мария", "Ольга", "Сергей", "Алексей", "Елена", "John", "Emma", "Дмитрий"]
 LAST = ["Иванов", "Петров", "Смирнова", "Кузнецова", "Попов", "Соколов", "Новикова", "Miller", "Brown"]
 FIRMS = ["Ромашка", "Вектор", "Альфа", "Север", "Техстрой", "АгроПром", "Pumps", "Nordic", "Уралсталь"]
@@ -69,6 +77,12 @@ LOSS = ["Price", "Competitor", "No budget"]
 
 def counts(scale: float) -> dict[str, int]:
     return {name: max(10, round(full * scale)) for name, full in FULL.items()}
+
+
+def parts(scale: float) -> tuple[float, int]:
+    """The scale generated row by row, and how many copies of it make `scale` (itself included)."""
+    copies = max(1, round(scale / GENERATED)) if scale > GENERATED else 1
+    return scale / copies, copies
 
 
 def scale_tag(scale: float) -> str:
@@ -209,22 +223,115 @@ class Table:
 MICROSECOND = dt.timedelta(microseconds=1)
 
 
-def _indexes(cursor, vendor: str, tables: list[str]) -> list[tuple[str, str]]:
-    """The secondary (non-unique) indexes of these tables: (name, CREATE statement)."""
+def _secondary(cursor, vendor: str, tables: list[str]) -> list[tuple[str, str, str]]:
+    """What slows a bulk load of these tables: (kind, name, CREATE statement) of their non-unique
+    indexes and, on SQLite, their triggers (PostgreSQL's don't fire under the replica role)."""
     if vendor == "postgresql":
         cursor.execute(
-            "SELECT i.indexname, i.indexdef FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname "
+            "SELECT 'INDEX', i.indexname, i.indexdef FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname "
             "JOIN pg_index x ON x.indexrelid = c.oid WHERE i.tablename = ANY(%s) AND NOT x.indisunique",
             [tables],
         )
         return cursor.fetchall()
     marks = ", ".join("?" * len(tables))
     cursor.execute(
-        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        f"SELECT upper(type), name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL "
         f"AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({marks})",
         tables,
     )
     return cursor.fetchall()
+
+
+def copy_up(cursor, n: dict[str, int], copies: int) -> dict[str, int]:
+    """Add `copies - 1` copies of the generated rows in SQL; return the rows added per kind.
+
+    Copy k gets ids (and the references between copied rows) moved up by k times the generated
+    count, the phones, e-mails, titles and search text that carry an item's number rebuilt for its
+    new number, and every time moved back by k x SHIFT seconds (never into the future).
+    """
+    from django.db import connection
+
+    from voronka.activities.models import Activity
+    from voronka.crm.models import Communication, Company, Contact, Deal, Lead, StageHistory
+
+    sqlite = connection.vendor == "sqlite"
+    numbered = {Company: "companies", Contact: "contacts", Lead: "leads", Deal: "deals"}
+    kinds = {Communication: "communications", StageHistory: "history", Activity: "activities"}
+
+    def pad7(number: str) -> str:  # zero-padded to 7 digits, in both dialects
+        return f"substr('0000000' || ({number}), length('0000000' || ({number})) - 6)"
+
+    def shifted(column: str, seconds: int) -> str:
+        if sqlite:  # Django's text 'YYYY-MM-DD HH:MM:SS[.ffffff]'; whole seconds keep the fraction
+            return f"strftime('%Y-%m-%d %H:%M:%S', {column}, '-{seconds} seconds') || substr({column}, 20)"
+        return f"{column} - interval '{seconds} seconds'"
+
+    def overrides(model, off: dict) -> dict[str, str]:
+        contact, lead, deal = (
+            f"(contact_id + {off[Contact]})",
+            f"(lead_id + {off[Lead]})",
+            f"(id + {off[Deal]})",
+        )
+        if model is Contact:
+            j = f"(id + {off[Contact]} - 1)"  # bench/intake_data.py's numbering: contact i+1 is client i
+            return {
+                "first_name": f"'Client' || {j}",
+                "search_text": f"'client' || {j} || ' bench +' || (79000000000 + {j}) || ' bench' || {j} "
+                "|| '@example.com'",
+            }
+        if model is Communication:
+            value = (
+                f"CASE WHEN contact_id IS NOT NULL THEN CASE kind WHEN 'phone' "
+                f"THEN '+' || (79000000000 + {contact} - 1) ELSE 'bench' || ({contact} - 1) || '@example.com' END "
+                f"ELSE CASE kind WHEN 'phone' THEN '+7916' || {pad7(lead)} "
+                f"ELSE 'lead' || {lead} || '@example.ru' END END"
+            )
+            return {"value": value, "normalized": value}
+        if model is Lead:
+            new = f"(id + {off[Lead]})"
+            return {
+                "search_text": f"replace(replace(search_text, '7916' || {pad7('id')}, '7916' || {pad7(new)}), "
+                f"'lead' || id || '@', 'lead' || {new} || '@')"
+            }
+        if model is Deal:
+            return {
+                column: f"replace({column}, '#' || id, '#' || {deal})" for column in ("title", "search_text")
+            }
+        return {}
+
+    last = {}
+    for model in kinds:
+        cursor.execute(f"SELECT max(id) FROM {model._meta.db_table}")
+        last[model] = cursor.fetchone()[0] or 0
+    added = dict.fromkeys([*numbered.values(), *kinds.values()], 0)
+    for k in range(1, copies):
+        off = {model: k * n[name] for model, name in numbered.items()}
+        for model in [*numbered, *kinds]:
+            table, columns, values = model._meta.db_table, [], []
+            special = overrides(model, off)
+            for field in model._meta.concrete_fields:
+                column = field.column
+                if field.primary_key:
+                    if model not in numbered:
+                        continue  # a new id from the sequence
+                    expression = f"id + {off[model]}"
+                elif column in special:
+                    expression = special[column]
+                elif field.is_relation and field.related_model in off:
+                    expression = f"{column} + {off[field.related_model]}"
+                elif field.get_internal_type() == "DateTimeField":
+                    expression = shifted(column, k * SHIFT)
+                else:
+                    expression = column
+                columns.append(connection.ops.quote_name(column))
+                values.append(expression)
+            limit = n[numbered[model]] if model in numbered else last[model]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} FROM {table} "
+                f"WHERE id <= {limit}"
+            )
+            added[numbered.get(model) or kinds[model]] += cursor.rowcount
+    return added
 
 
 def _setup(rng: random.Random):
@@ -291,7 +398,8 @@ def load(scale: float, seed: int, log=print) -> dict[str, int]:
 
     started = time.monotonic()
     rng = random.Random(seed)
-    n = counts(scale)
+    part, copies = parts(scale)
+    n = counts(part)
     now = timezone.now().replace(microsecond=0)
     if connection.vendor == "sqlite":
         now = now.replace(tzinfo=None)  # naive UTC, as Django stores it there
@@ -339,15 +447,16 @@ def load(scale: float, seed: int, log=print) -> dict[str, int]:
     raw = connection.connection if vendor == "sqlite" else None
     with connection.cursor() as django_cursor:
         cursor = django_cursor.cursor  # the driver's own cursor: no per-statement wrapping
-        dropped = _indexes(django_cursor, vendor, names)
-        for name, _sql in dropped:
-            django_cursor.execute(f'DROP INDEX "{name}"')
+        dropped = _secondary(django_cursor, vendor, names)
+        for kind, name, _sql in dropped:
+            django_cursor.execute(f'DROP {kind} "{name}"')
         if vendor == "sqlite":
             pragmas = ("foreign_keys=OFF", "synchronous=OFF", "cache_size=-400000", "temp_store=MEMORY")
             for pragma in pragmas if not connection.in_atomic_block else ():  # (tests load in a transaction)
                 raw.execute(f"PRAGMA {pragma}")
         else:
             django_cursor.execute("SET session_replication_role = replica")  # no FK triggers while loading
+            django_cursor.execute("SET maintenance_work_mem = '1GB'")  # index builds sort in memory
 
         def flush(*chosen: Table) -> None:
             with transaction.atomic():
@@ -511,9 +620,14 @@ def load(scale: float, seed: int, log=print) -> dict[str, int]:
         flush(activity)
         progress(f"{made['activities']:,} activities")
 
-        for _name, sql in dropped:
+        if copies > 1:
+            for key, added in copy_up(django_cursor, n, copies).items():
+                made[key] += added
+            progress(f"{copies - 1} copies: {made['leads']:,} leads, {made['deals']:,} deals, "
+                     f"{made['history']:,} history rows, {made['activities']:,} activities")  # fmt: skip
+        for _kind, _name, sql in dropped:
             django_cursor.execute(sql)
-        progress(f"{len(dropped)} indexes rebuilt")
+        progress(f"{len(dropped)} indexes and triggers made again")
         if vendor == "sqlite":
             raw.execute("PRAGMA foreign_keys=ON")
         else:
