@@ -162,6 +162,15 @@ def clone(vendor: str, name: str, scale: float = 1.0, seed: int = 1) -> str:
     return f"{PG_SERVER}/{database}"
 
 
+def drop(url: str) -> None:
+    """Remove a copy made by `clone()`."""
+    if url.startswith("sqlite:///"):
+        for path in DATA.glob(Path(url.removeprefix("sqlite:///")).name + "*"):
+            path.unlink()
+    else:
+        _pg(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
 # --- the load (runs inside Django, on DATABASE_URL) ------------------------------------------
 class Table:
     """Bulk rows for one model: the given columns per row, every other column at its default."""

@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark in bench/ and write bench/RESULTS.md.
 
-    .venv/bin/python bench/run.py [--scale 0.1] [--seed 1] [--only api,web] [--no-peer] [--timeout 900]
+    .venv/bin/python bench/run.py [--scale 1] [--seed 1] [--only api,web] [--no-peer] [--timeout 900]
 
 A benchmark is any `bench/*.py` except this runner, `generate.py`, files starting with `_`,
 data builders ending in `_data.py` and task modules ending in `_tasks.py`; one added later joins by being there. Each runs in a process
@@ -10,11 +10,12 @@ on. A benchmark that is not listed in `PLANS` below runs as `python bench/NAME.p
 BENCH_SCALE, BENCH_SEED and BENCH_PG in its environment (bench/generate.py's `clone()` gives it
 its own copy of the shared database).
 
-The shared databases come from bench/generate.py at `--scale` (0.1 by default: 100,000 leads,
-100,000 deals, ~500,000 history rows, 200,000 activities — what fits the 30-minute budget on
-the 2-core machine; `BENCH_SCALE=1 make bench` runs the issues' full 1,000,000-row sizes, which
-takes about an hour). The peer CRM (bench/peers/bottlecrm.sh) is installed in the background
-while the databases are built and the first benchmarks (those without a target) run.
+The shared databases come from bench/generate.py at `--scale` (1 by default, the issues' sizes:
+1,000,000 leads, 1,000,000 deals, ~5,000,000 history rows, 2,000,000 activities, 1,000,000
+contacts; `--scale 0.1` for a quicker look). A benchmark's copies of them are dropped when it
+ends. The peer CRM (bench/peers/bottlecrm.sh) is installed in the background while the databases
+are built and the first benchmarks (those without a target) run; it is measured on a fixed, small
+share of the work (PEER_SCALE), as it imports ~30 rows a second.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ SKIP = {"run.py", "generate.py", "__init__.py"}
 # The benchmarks without a target run first, while the peer installs in the background (pip and
 # its migrations: ~6 minutes on a fresh clone); the rest follow, by name.
 FIRST = ["intake", "automation", "b24", "imports", "web", "analytics", "api", "peer"]
+PEER_SCALE = 0.05  # 500 leads each way, one 5,000-row import (bench/peer.py --scale 1: about an hour)
 
 
 @dataclass
@@ -52,12 +54,14 @@ class Plan:
     ceiling: str = "see its output"
 
 
-def plans(scale: float, seed: int, pg: bool) -> dict[str, callable]:
-    """Per benchmark a function that builds its Plan (databases cloned when it is about to run)."""
+def plans(scale: float, seed: int, pg: bool, copies: list[str]) -> dict[str, callable]:
+    """Per benchmark a function that builds its Plan (databases cloned when it is about to run;
+    their URLs are added to `copies`, for the runner to drop when the benchmark ends)."""
     n = generate.counts(scale)
 
     def clone(vendor: str, name: str) -> str:
-        return generate.clone(vendor, name, scale, seed)
+        copies.append(url := generate.clone(vendor, name, scale, seed))
+        return url
 
     def api() -> Plan:
         env = {"BENCH_SQLITE_URL": clone("sqlite", "api")}
@@ -114,7 +118,7 @@ def plans(scale: float, seed: int, pg: bool) -> dict[str, callable]:
 
     def peer() -> Plan:
         return Plan(
-            [("PostgreSQL", ["--scale", str(scale / 2)], {})],
+            [("PostgreSQL", ["--scale", str(PEER_SCALE)], {})],
             "the peer CRM on the same work, same client, same worker count (ratio = Voronka / peer); "
             "Bitrix24's published cloud limits",
         )
@@ -198,7 +202,7 @@ def load_average() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", 0.1)))
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", 1.0)))
     parser.add_argument("--seed", type=int, default=int(os.environ.get("BENCH_SEED", 1)))
     parser.add_argument("--only", default="", help="comma-separated benchmark names")
     parser.add_argument("--no-peer", action="store_true", help="do not install or measure the peer CRM")
@@ -250,7 +254,8 @@ def main() -> None:
         "BENCH_PG": generate.PG_SERVER,
         "PYTHONUNBUFFERED": "1",
     }
-    table = plans(args.scale, args.seed, pg)
+    copies: list[str] = []
+    table = plans(args.scale, args.seed, pg, copies)
     sections = []
     for name in names:
         if name == "peer" and peer_setup is not None:
@@ -294,6 +299,8 @@ def main() -> None:
             print(text.rstrip(), flush=True)
             outputs.append((label, status, text.rstrip(), time.monotonic() - t1))
         sections.append((name, "", plan.ceiling, outputs, time.monotonic() - t0))
+        while copies:
+            generate.drop(copies.pop())
         # Written after each benchmark, so a run cut short still leaves what it measured.
         write(Path(args.output), args, names, built, [*loads, "(run in progress)"], sections, pg_reason,
               time.monotonic() - started)  # fmt: skip

@@ -1,6 +1,6 @@
 """`make bench` finds every benchmark and leaves the helpers out."""
 
-from bench import run
+from bench import generate, run
 
 
 def test_every_benchmark_runs_and_no_helper_does():
@@ -17,3 +17,12 @@ def test_every_benchmark_runs_and_no_helper_does():
 def test_each_benchmark_states_its_method():
     for name in run.discover():
         assert run.method_of(name), name
+
+
+def test_a_benchmarks_copies_are_dropped_and_the_base_is_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(generate, "DATA", tmp_path)
+    names = ["base-1-1.sqlite3", "web-1-1.sqlite3", "web-1-1.sqlite3-wal", "web-1-1.sqlite3-shm"]
+    for name in names:
+        (tmp_path / name).write_text("x")
+    generate.drop(f"sqlite:///{tmp_path / 'web-1-1.sqlite3'}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["base-1-1.sqlite3"]
