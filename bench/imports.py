@@ -13,7 +13,7 @@
   work; PostgreSQL's server is another process and its CPU is not counted);
 - the peak memory (max RSS of the importing process and of its worker) for 1,000,000 rows.
 Each run uses a fresh database (SQLite under bench/data/, PostgreSQL database
-voronka_bench_imports on $BENCH_PG or 127.0.0.1). The CSV files are generated under bench/data/.
+voronka_bench_imports, or $BENCH_IMPORTS_PG_NAME, on $BENCH_PG or 127.0.0.1). The CSV files are generated under bench/data/.
 
 Options: --rows N (default 100000), --memory-rows N (default 1000000, 0 to skip), --skip-pg.
 """
@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-PG_NAME = "voronka_bench_imports"
+PG_NAME = os.environ.get("BENCH_IMPORTS_PG_NAME", "voronka_bench_imports")
 
 FIRST = [
     "Иван",

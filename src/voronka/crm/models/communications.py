@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from voronka.crm.models.owners import OwnedByItem, exactly_one_owner, owner_fk
+from voronka.crm.models.owners import OwnedByItem, exactly_one_owner, owner_fk, owner_indexes
 
 
 class Communication(OwnedByItem):
@@ -33,16 +33,20 @@ class Communication(OwnedByItem):
     value = models.CharField(_("value"), max_length=255)
     normalized = models.CharField(_("normalized value"), max_length=255)
     sort = models.PositiveSmallIntegerField(_("sort"), default=0)
-    lead = owner_fk("Lead", "communications")
-    contact = owner_fk("Contact", "communications")
-    company = owner_fk("Company", "communications")
+    # Indexed by owner_indexes (partial: a row has one owner of three).
+    lead = owner_fk("Lead", "communications", db_index=False)
+    contact = owner_fk("Contact", "communications", db_index=False)
+    company = owner_fk("Company", "communications", db_index=False)
 
     class Meta:
         verbose_name = _("communication")
         verbose_name_plural = _("communications")
         ordering = ["kind", "sort", "pk"]
         # Deliberately not unique: the "create" duplicate policy lets two clients share a phone.
-        indexes = [models.Index(fields=["kind", "normalized"], name="communication_lookup")]
+        indexes = [
+            models.Index(fields=["kind", "normalized"], name="communication_lookup"),
+            *owner_indexes("communication", ("lead", "contact", "company")),
+        ]
         constraints = [exactly_one_owner("communication_one_owner", ("lead", "contact", "company"))]
 
     def __str__(self) -> str:

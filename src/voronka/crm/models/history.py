@@ -18,13 +18,14 @@ class StageHistory(OwnedByItem):
     pipeline = models.ForeignKey(  # indexed first in history_pipeline_moved
         "crm.Pipeline", verbose_name=_("pipeline"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    from_stage = models.ForeignKey(
+    from_stage = models.ForeignKey(  # indexed by history_from_stage (moves only)
         "crm.Stage",
         verbose_name=_("from stage"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     to_stage = models.ForeignKey(  # indexed first in history_stage_moved
         "crm.Stage", verbose_name=_("to stage"), on_delete=models.CASCADE, related_name="+", db_index=False
@@ -61,6 +62,11 @@ class StageHistory(OwnedByItem):
                 name="history_pipeline_moved",
             ),
             models.Index(fields=["to_stage", "moved_at"], name="history_stage_moved"),
+            # Deleting a stage clears the moves out of it (`from_stage_id IN (…)`); creation rows
+            # (every created or imported item has one) have none and stay out of the index.
+            models.Index(
+                fields=["from_stage"], condition=models.Q(from_stage__isnull=False), name="history_from_stage"
+            ),
             # Creations in a pipeline and period: the funnel's "created" cohort.
             models.Index(
                 fields=["pipeline", "moved_at", "deal", "lead"],

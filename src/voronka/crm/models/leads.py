@@ -22,6 +22,7 @@ class Lead(CrmItem, PersonName):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     stage_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
     # A repeat lead comes from a known client; conversion sets both links too.
+    # Indexed by lead_contact / lead_company (partial: most leads have no client yet).
     contact = models.ForeignKey(
         "crm.Contact",
         verbose_name=_("contact"),
@@ -29,6 +30,7 @@ class Lead(CrmItem, PersonName):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="leads",
+        db_index=False,
     )
     company = models.ForeignKey(
         "crm.Company",
@@ -37,6 +39,7 @@ class Lead(CrmItem, PersonName):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="leads",
+        db_index=False,
     )
     is_repeat = models.BooleanField(_("repeat lead"), default=False)
     converted_at = models.DateTimeField(_("converted"), null=True, blank=True)
@@ -55,6 +58,8 @@ class Lead(CrmItem, PersonName):
             models.Index(fields=["assigned_to", "status"], name="lead_assigned_status"),
             models.Index(fields=["is_closed", "id"], name="lead_closed_id"),
             models.Index(fields=["amount"], name="lead_amount"),
+            models.Index(fields=["contact"], condition=models.Q(contact__isnull=False), name="lead_contact"),
+            models.Index(fields=["company"], condition=models.Q(company__isnull=False), name="lead_company"),
         ]
 
     def __str__(self) -> str:

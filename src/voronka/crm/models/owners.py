@@ -24,8 +24,8 @@ def exactly_one_owner(name: str, fields: tuple[str, ...] = OWNER_FIELDS) -> mode
 def owner_fk(model: str, related_name: str, *, db_index: bool = True) -> models.ForeignKey:
     """Return a nullable foreign key to an item, deleted with it.
 
-    `db_index=False` where a composite index of the model starts with this column (its own
-    index would only slow every insert down).
+    `db_index=False` where a composite index of the model starts with this column, or where the
+    model indexes it with `owner_indexes` (its own index would only slow every insert down).
     """
     return models.ForeignKey(
         f"crm.{model}",
@@ -36,6 +36,20 @@ def owner_fk(model: str, related_name: str, *, db_index: bool = True) -> models.
         related_name=related_name,
         db_index=db_index,
     )
+
+
+def owner_indexes(prefix: str, fields: tuple[str, ...]) -> list[models.Index]:
+    """Return one partial index per owner column, on the rows that have that owner.
+
+    A row has exactly one owner, so a full index of each column would hold an entry for the
+    NULLs of the others on every insert (two or three of them per row) that no query reads:
+    `lead_id = …` and `lead_id IN (…)` (item pages, prefetches, cascading deletes) imply
+    `lead_id IS NOT NULL`, so SQLite and PostgreSQL use the partial index for them.
+    """
+    return [
+        models.Index(fields=[name], condition=models.Q(**{f"{name}__isnull": False}), name=f"{prefix}_{name}")
+        for name in fields
+    ]
 
 
 class OwnedByItem(models.Model):

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from voronka.crm.models.owners import OwnedByItem, exactly_one_owner, owner_fk
+from voronka.crm.models.owners import OwnedByItem, exactly_one_owner, owner_fk, owner_indexes
 
 
 class TimelineEntry(OwnedByItem):
@@ -30,10 +30,11 @@ class TimelineEntry(OwnedByItem):
         ROBOT = "robot", _("Automation")
         IMPORT = "import", _("Import")
 
-    lead = owner_fk("Lead", "timeline")
-    deal = owner_fk("Deal", "timeline")
-    contact = owner_fk("Contact", "timeline")
-    company = owner_fk("Company", "timeline")
+    # Indexed by owner_indexes (partial: a row has one owner of four).
+    lead = owner_fk("Lead", "timeline", db_index=False)
+    deal = owner_fk("Deal", "timeline", db_index=False)
+    contact = owner_fk("Contact", "timeline", db_index=False)
+    company = owner_fk("Company", "timeline", db_index=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -52,6 +53,7 @@ class TimelineEntry(OwnedByItem):
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline")
         ordering = ["-created_at", "-pk"]
+        indexes = owner_indexes("timeline", ("lead", "deal", "contact", "company"))
         constraints = [exactly_one_owner("timeline_one_owner")]
 
     def __str__(self) -> str:
