@@ -24,7 +24,8 @@ SQLite's triggers on these tables) are dropped before the load and made again af
 (phone +79000000000 + i, e-mail bench<i>@example.com) so the intake benchmark finds them.
 
 The database is built once per (database kind, scale, seed) — `bench/data/base-<scale>-<seed>.sqlite3`
-or the PostgreSQL database `voronka_bench_base_<scale>_<seed>` — and each benchmark takes its own
+or the PostgreSQL database `voronka_bench_base_<scale>_<seed>`, built again when a migration or this
+file changes (`fingerprint()`) — and each benchmark takes its own
 copy with `clone()` (a file copy, or `CREATE DATABASE … TEMPLATE`), so the benchmarks' writes
 never leak into one another and the expensive part is paid once.
 """
@@ -113,20 +114,35 @@ def pg_available() -> str | None:
     return None
 
 
-def _ready(vendor: str, url: str) -> bool:
+def fingerprint() -> str:
+    """What the base was built from: the migrations and this generator (a change builds it again)."""
+    import hashlib
+
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for path in sorted((ROOT / "src" / "voronka").glob("*/migrations/*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _stamp(scale: float, seed: int) -> str:
+    return f"voronka bench base scale={scale} seed={seed} build={fingerprint()}"
+
+
+def _ready(vendor: str, url: str, stamp: str) -> bool:
     if vendor == "sqlite":
-        return Path(url.removeprefix("sqlite:///") + ".ok").exists()
+        ok = Path(url.removeprefix("sqlite:///") + ".ok")
+        return ok.exists() and json.loads(ok.read_text() or "{}").get("stamp") == stamp
     name = url.rsplit("/", 1)[1]
     rows = _pg(
         "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", name, fetch=True
     )
-    return bool(rows and rows[0][0] and rows[0][0].startswith("voronka bench base"))
+    return bool(rows and rows[0][0] == stamp)
 
 
 def ensure_base(vendor: str, scale: float = 1.0, seed: int = 1, *, force: bool = False) -> str:
     """Build the base database once (in a child process); return its URL."""
-    url = base_url(vendor, scale, seed)
-    if not force and _ready(vendor, url):
+    url, stamp = base_url(vendor, scale, seed), _stamp(scale, seed)
+    if not force and _ready(vendor, url, stamp):
         return url
     if vendor == "sqlite":
         path = Path(url.removeprefix("sqlite:///"))
@@ -140,9 +156,9 @@ def ensure_base(vendor: str, scale: float = 1.0, seed: int = 1, *, force: bool =
     command = [sys.executable, __file__, "--here", "--scale", str(scale), "--seed", str(seed)]
     subprocess.run(command, env={**os.environ, "DATABASE_URL": url}, check=True)
     if vendor == "sqlite":
-        Path(url.removeprefix("sqlite:///") + ".ok").write_text(json.dumps({"scale": scale, "seed": seed}))
+        Path(url.removeprefix("sqlite:///") + ".ok").write_text(json.dumps({"stamp": stamp}))
     else:
-        _pg(f"COMMENT ON DATABASE \"{name}\" IS 'voronka bench base scale={scale} seed={seed}'")
+        _pg(f"COMMENT ON DATABASE \"{name}\" IS '{stamp}'")
     return url
 
 

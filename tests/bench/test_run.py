@@ -1,5 +1,7 @@
 """`make bench` finds every benchmark and leaves the helpers out."""
 
+import json
+
 from bench import generate, run
 
 
@@ -26,3 +28,13 @@ def test_a_benchmarks_copies_are_dropped_and_the_base_is_kept(tmp_path, monkeypa
         (tmp_path / name).write_text("x")
     generate.drop(f"sqlite:///{tmp_path / 'web-1-1.sqlite3'}")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["base-1-1.sqlite3"]
+
+
+def test_a_base_built_from_other_migrations_or_another_generator_is_not_reused(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'base-1-1.sqlite3'}"
+    (tmp_path / "base-1-1.sqlite3.ok").write_text(json.dumps({"stamp": generate._stamp(1, 1)}))
+    assert generate._ready("sqlite", url, generate._stamp(1, 1))
+    monkeypatch.setattr(generate, "fingerprint", lambda: "another build")
+    assert not generate._ready("sqlite", url, generate._stamp(1, 1))
+    (tmp_path / "base-1-1.sqlite3.ok").write_text(json.dumps({"scale": 1, "seed": 1}))  # an older runner's
+    assert not generate._ready("sqlite", url, generate._stamp(1, 1))
