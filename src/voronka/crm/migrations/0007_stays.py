@@ -39,4 +39,5 @@ class Migration(migrations.Migration):
                 name="history_stays",
             ),
         ),
+        stays.analyze(),
     ]
