@@ -23,6 +23,11 @@ STAGE = "crm_stage"
 ITEMS = ("deal_id", "lead_id")
 
 
+# Every statement finds its rows through the item's own index (history_*_sequence): the unary
+# `+` keeps the pipeline column from offering another, which SQLite without statistics (a new
+# database) would take, reading a whole pipeline's history per inserted row.
+
+
 def _after(item: str, row: str, alias: str) -> str:
     """SQL: `alias` is a later row of the item of `row` (NEW or OLD)."""
     return f"{alias}.{item} = {row}.{item} AND ({alias}.moved_at, {alias}.id) > ({row}.moved_at, {row}.id)"
@@ -36,7 +41,7 @@ def _first_closing(item: str, row: str, semantics: str) -> str:
     """SQL: the moved_at of the first row after `row` into a `semantics` stage of row's pipeline."""
     return (
         f"(SELECT MIN(n.moved_at) FROM {TABLE} n JOIN {STAGE} s ON s.id = n.to_stage_id "  # noqa: S608 - names from code
-        f"WHERE {_after(item, row, 'n')} AND n.pipeline_id = {row}.pipeline_id AND s.semantics = '{semantics}')"
+        f"WHERE {_after(item, row, 'n')} AND +n.pipeline_id = {row}.pipeline_id AND s.semantics = '{semantics}')"
     )
 
 
@@ -71,7 +76,7 @@ def _on_insert(item: str) -> list[str]:
         statements.append(
             f"UPDATE {TABLE} SET {column} = NEW.moved_at "  # noqa: S608
             f"WHERE {_semantics('NEW')} = '{semantics}' AND {_before(item, 'NEW', TABLE)} "
-            f"AND {TABLE}.pipeline_id = NEW.pipeline_id "
+            f"AND +{TABLE}.pipeline_id = NEW.pipeline_id "
             f"AND ({TABLE}.{column} IS NULL OR {TABLE}.{column} > NEW.moved_at)"
         )
     return statements
@@ -86,7 +91,7 @@ def _on_delete(item: str) -> list[str]:
     for semantics, column in (("won", "won_at"), ("lost", "lost_at")):
         statements.append(
             f"UPDATE {TABLE} SET {column} = {_first_closing(item, TABLE, semantics)} "  # noqa: S608
-            f"WHERE {_before(item, 'OLD', TABLE)} AND {TABLE}.pipeline_id = OLD.pipeline_id "
+            f"WHERE {_before(item, 'OLD', TABLE)} AND +{TABLE}.pipeline_id = OLD.pipeline_id "
             f"AND {TABLE}.{column} = OLD.moved_at"
         )
     return statements
@@ -129,13 +134,18 @@ _SQLITE_TRIGGERS = [
 ]
 
 
-def _install_sqlite(schema_editor) -> None:
+def _create_sqlite(cursor) -> None:
+    """Create the SQLite row triggers (`cursor`: anything with `execute(sql)`)."""
     for name, event, row, item in _SQLITE_TRIGGERS:
         body = _on_insert(item) if row == "NEW" else _on_delete(item)
-        schema_editor.execute(
+        cursor.execute(
             f"CREATE TRIGGER {name} {event} FOR EACH ROW WHEN {row}.{item} IS NOT NULL "
             f"BEGIN {'; '.join(body)}; END"
         )
+
+
+def _install_sqlite(schema_editor) -> None:
+    _create_sqlite(schema_editor)
     statements = "; ".join(_on_semantics(item) for item in ITEMS)
     schema_editor.execute(
         f"CREATE TRIGGER {STAGE}_stays_semantics AFTER UPDATE OF semantics ON {STAGE} FOR EACH ROW "
@@ -183,16 +193,41 @@ def _forwards(apps, schema_editor) -> None:
     schema_editor.execute(backfill_sql())
 
 
+def _drop_sqlite(cursor) -> None:
+    for name, *_rest in _SQLITE_TRIGGERS:
+        cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
 def _backwards(apps, schema_editor) -> None:
     if schema_editor.connection.vendor == "sqlite":
-        for name, *_rest in _SQLITE_TRIGGERS:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        _drop_sqlite(schema_editor)
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {STAGE}_stays_semantics")
     else:
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {TABLE}_stays ON {TABLE}")
         schema_editor.execute(f"DROP FUNCTION IF EXISTS {TABLE}_stays()")
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {STAGE}_stays ON {STAGE}")
         schema_editor.execute(f"DROP FUNCTION IF EXISTS {STAGE}_stays()")
+
+
+def suspend(cursor, vendor: str) -> None:
+    """Stop the row triggers for a bulk load; `resume()` fills every row's stay afterwards.
+
+    For loaders that own the database while they run (the bench generators): a trigger per row
+    costs a few index probes, and a table scan per row where the loader dropped the indexes.
+    """
+    if vendor == "sqlite":
+        _drop_sqlite(cursor)
+    else:
+        cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER {TABLE}_stays")
+
+
+def resume(cursor, vendor: str) -> None:
+    """Fill every row's left_at, won_at and lost_at in one statement and start the triggers again."""
+    cursor.execute(backfill_sql())
+    if vendor == "sqlite":
+        _create_sqlite(cursor)
+    else:
+        cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER {TABLE}_stays")
 
 
 def install() -> migrations.RunPython:
