@@ -254,3 +254,37 @@ def test_triggers_and_the_backfill_give_the_windows_values_on_random_histories(g
         cursor.execute(stays.backfill_sql())
     # then
     assert stored_stays() == reference
+
+
+def test_values_given_on_insert_are_put_right(general_pipeline):
+    # given
+    g = general_pipeline
+    deal = new_deal(g, stage(g, "NEW"))
+    wrong = hours(99)
+    # when: a loader supplies stays of its own, wrong ones
+    StageHistory.objects.bulk_create(
+        [
+            StageHistory(deal=deal, pipeline=g, to_stage=stage(g, "NEW"), moved_at=hours(0), left_at=wrong),
+            StageHistory(deal=deal, pipeline=g, to_stage=stage(g, "WON"), moved_at=hours(1), won_at=wrong),
+        ]
+    )
+    # then
+    assert stored_stays() == expected_stays()
+
+
+def test_a_deal_restored_from_the_recycle_bin_gets_its_stays_back(general_pipeline, admin):
+    # given
+    from voronka.crm.services.recycle import delete_item, restore
+
+    deal = create_deal(actor=admin, title="Roof", pipeline=general_pipeline)
+    deal = move(deal, to=stage(general_pipeline, "PREPARATION"), actor=admin)
+    move(deal, to=stage(general_pipeline, "LOSE"), actor=admin, reason="price")
+    entry = delete_item(Deal.objects.get(pk=deal.pk), actor=admin)
+    assert stored_stays() == {}
+    # when
+    restore(entry, actor=admin)
+    # then: (the snapshot keeps times to the millisecond, so they are compared with the restored rows)
+    restored = stored_stays()
+    assert len(restored) == 3
+    assert sum(1 for left, _won, lost in restored.values() if left and lost) == 2
+    assert restored == expected_stays()

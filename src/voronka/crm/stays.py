@@ -67,10 +67,12 @@ def _on_insert(item: str) -> list[str]:
     """The statements an inserted row NEW runs (one of the item columns)."""
     statements = [
         f"UPDATE {TABLE} SET left_at = NEW.moved_at WHERE id = {_previous_id(item, 'NEW')}",  # noqa: S608
-        # Only a row inserted before later rows of its item has anything of its own to fill.
+        # Only a row inserted before later rows of its item, or given values of its own (a restore
+        # from the recycle bin, a loader), has anything to fill or put right.
         f"UPDATE {TABLE} SET left_at = {_next_at(item, 'NEW')}, "  # noqa: S608
         f"won_at = {_first_closing(item, 'NEW', 'won')}, lost_at = {_first_closing(item, 'NEW', 'lost')} "
-        f"WHERE id = NEW.id AND EXISTS (SELECT 1 FROM {TABLE} n WHERE {_after(item, 'NEW', 'n')})",
+        f"WHERE id = NEW.id AND (NEW.left_at IS NOT NULL OR NEW.won_at IS NOT NULL OR NEW.lost_at IS NOT NULL "
+        f"OR EXISTS (SELECT 1 FROM {TABLE} n WHERE {_after(item, 'NEW', 'n')}))",
     ]
     for semantics, column in (("won", "won_at"), ("lost", "lost_at")):
         statements.append(
