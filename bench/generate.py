@@ -19,8 +19,9 @@ Rows have the shapes the services write: folded `search_text`, E.164 phones and 
 e-mails in `normalized`, `stage_changed_at` = the last history row's time, `is_closed` /
 `closed_at` from the stage's semantics, history rows whose last `to_stage` is the item's
 current stage. They go in through the bulk paths only: COPY on PostgreSQL (psycopg), multi-row
-`executemany` on SQLite with its journal and sync off while loading; the secondary indexes (and
-SQLite's triggers on these tables) are dropped before the load and made again after it. Contacts follow bench/intake_data.py's numbering
+`executemany` on SQLite with its journal and sync off while loading; the secondary indexes are
+dropped before the load and built after it, and the history's stay triggers (crm.stays) are
+suspended and their columns filled in one statement at the end. Contacts follow bench/intake_data.py's numbering
 (phone +79000000000 + i, e-mail bench<i>@example.com) so the intake benchmark finds them.
 
 The database is built once per (database kind, scale, seed) — `bench/data/base-<scale>-<seed>.sqlite3`
@@ -248,19 +249,18 @@ class Table:
 MICROSECOND = dt.timedelta(microseconds=1)
 
 
-def _secondary(cursor, vendor: str, tables: list[str]) -> list[tuple[str, str, str]]:
-    """What slows a bulk load of these tables: (kind, name, CREATE statement) of their non-unique
-    indexes and, on SQLite, their triggers (PostgreSQL's don't fire under the replica role)."""
+def _indexes(cursor, vendor: str, tables: list[str]) -> list[tuple[str, str]]:
+    """The secondary (non-unique) indexes of these tables: (name, CREATE statement)."""
     if vendor == "postgresql":
         cursor.execute(
-            "SELECT 'INDEX', i.indexname, i.indexdef FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname "
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname "
             "JOIN pg_index x ON x.indexrelid = c.oid WHERE i.tablename = ANY(%s) AND NOT x.indisunique",
             [tables],
         )
         return cursor.fetchall()
     marks = ", ".join("?" * len(tables))
     cursor.execute(
-        f"SELECT upper(type), name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL "
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
         f"AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({marks})",
         tables,
     )
@@ -418,6 +418,7 @@ def load(scale: float, seed: int, log=print) -> dict[str, int]:
     from django.utils import timezone
 
     from voronka.activities.models import Activity
+    from voronka.crm import stays
     from voronka.crm.models import Communication, Company, Contact, Deal, Lead, StageHistory
     from voronka.lib.text import company_key, search_key
 
@@ -472,9 +473,10 @@ def load(scale: float, seed: int, log=print) -> dict[str, int]:
     raw = connection.connection if vendor == "sqlite" else None
     with connection.cursor() as django_cursor:
         cursor = django_cursor.cursor  # the driver's own cursor: no per-statement wrapping
-        dropped = _secondary(django_cursor, vendor, names)
-        for kind, name, _sql in dropped:
-            django_cursor.execute(f'DROP {kind} "{name}"')
+        dropped = _indexes(django_cursor, vendor, names)
+        for name, _sql in dropped:
+            django_cursor.execute(f'DROP INDEX "{name}"')
+        stays.suspend(django_cursor, vendor)  # the history's stay triggers: filled in one pass at the end
         if vendor == "sqlite":
             pragmas = ("foreign_keys=OFF", "synchronous=OFF", "cache_size=-400000", "temp_store=MEMORY")
             for pragma in pragmas if not connection.in_atomic_block else ():  # (tests load in a transaction)
@@ -650,9 +652,11 @@ def load(scale: float, seed: int, log=print) -> dict[str, int]:
                 made[key] += added
             progress(f"{copies - 1} copies: {made['leads']:,} leads, {made['deals']:,} deals, "
                      f"{made['history']:,} history rows, {made['activities']:,} activities")  # fmt: skip
-        for _kind, _name, sql in dropped:
+        stays.resume(django_cursor, vendor)
+        progress("stays filled")
+        for _name, sql in dropped:
             django_cursor.execute(sql)
-        progress(f"{len(dropped)} indexes and triggers made again")
+        progress(f"{len(dropped)} indexes rebuilt")
         if vendor == "sqlite":
             raw.execute("PRAGMA foreign_keys=ON")
         else:

@@ -6,6 +6,7 @@ import pytest
 from django.db.models import F, Max, OuterRef, Subquery
 
 from bench import generate
+from tests.crm.test_stays import expected_stays, stored_stays
 from voronka.activities.models import Activity
 from voronka.crm.models import Communication, Contact, Deal, Lead, Pipeline, StageHistory
 from voronka.lib.text import search_key
@@ -87,6 +88,7 @@ def test_above_the_generated_share_the_rest_are_copies_made_in_sql(monkeypatch):
         }
     normalized = Communication.objects.values_list("normalized", flat=True)
     assert len(set(normalized)) == len(normalized)  # no phone or e-mail twice
+    assert stored_stays() == expected_stays()  # the copies' stays too
 
 
 def test_the_same_seed_gives_the_same_rows():
@@ -94,3 +96,19 @@ def test_the_same_seed_gives_the_same_rows():
     first = list(Deal.objects.order_by("pk").values_list("stage_id", "amount")[:100])
     assert len(set(first)) > 10  # not all alike
     assert generate.counts(1) == generate.FULL
+
+
+def test_the_history_rows_carry_their_stays_and_the_triggers_run_again():
+    # given
+    generate.load(SCALE, seed=7, log=lambda *a, **k: None)
+    # then: every row's left_at, won_at and lost_at as the reports define them
+    assert stored_stays() == expected_stays()
+    assert StageHistory.objects.filter(left_at__isnull=False).exists()
+    # when: a row is added after the load
+    deal = Deal.objects.filter(is_closed=False).first()
+    last = StageHistory.objects.filter(deal=deal).order_by("-moved_at", "-pk").first()
+    StageHistory.objects.create(
+        deal=deal, pipeline_id=last.pipeline_id, to_stage_id=last.to_stage_id, moved_at=last.moved_at
+    )
+    # then
+    assert stored_stays() == expected_stays()

@@ -144,31 +144,23 @@ def _training(user: User | None, report: ReportFilter, dates: list[dt.datetime])
     """Return, per forecast date (its index in `dates`), (stage, max bucket, won mark, lost mark, as_of mark,
     entries) for the training entries before that date: one pass over the history of all the dates.
 
-    An entry's next row, first won row and first lost row after it are computed once over the
-    union of the training windows; as of a date, those at or after the date are unknown (NULL,
-    and the dwell ends at the date), which is what a window cut at the date would give.
+    An entry's next row, first won row and first lost row after it are stored on the row
+    (crm.stays); as of a date, those at or after the date are unknown (NULL, and the dwell ends
+    at the date), which is what a window over the history cut at the date would give.
     """
     item = f"{report.kind}_id"
-    stages = report.stages
-    won_sql, won_params = in_list("h.to_stage_id", [s.pk for s in stages.won])
-    lost_sql, lost_params = in_list("h.to_stage_id", [s.pk for s in stages.lost])
-    open_sql, open_params = in_list("e.stage_id", [s.pk for s in stages.open])
-    kind_sql, kind_params = in_list("h.pipeline_id", _kind_pipelines(report))
+    open_sql, open_params = in_list("e.to_stage_id", [s.pk for s in report.stages.open])
     items_sql, items_params = item_subquery(scoped_items(user, report))
     windows = [(as_of, as_of - dt.timedelta(days=TRAIN_DAYS)) for as_of in dates]
     start = timestamp(min(begin for _as_of, begin in windows))
     end = timestamp(max(dates))
     dates_sql, dates_params = _dates_sql(windows)
-    following = f"OVER (PARTITION BY h.{item} ORDER BY h.moved_at, h.id ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)"
+    # left_at, won_at and lost_at are the item's next row and its first win and loss in the
+    # pipeline after this row (crm.stays), all in the index history_stays.
     entries = f"""
-        SELECT h.{item} AS item_id, h.to_stage_id AS stage_id, h.pipeline_id, h.moved_at,
-               LEAD(h.moved_at) OVER (PARTITION BY h.{item} ORDER BY h.moved_at, h.id) AS next_at,
-               MIN(CASE WHEN {won_sql} THEN h.moved_at END) {following} AS won_at,
-               MIN(CASE WHEN {lost_sql} THEN h.moved_at END) {following} AS lost_at
-        FROM {HISTORY} h
-        WHERE {kind_sql} AND h.moved_at >= %s AND h.moved_at < %s AND h.{item} IN (
-            SELECT c.{item} FROM {HISTORY} c WHERE c.pipeline_id = %s AND c.moved_at >= %s AND c.moved_at < %s
-        )
+        SELECT e.{item} AS item_id, e.to_stage_id AS stage_id, e.moved_at, e.left_at AS next_at, e.won_at, e.lost_at
+        FROM {HISTORY} e
+        WHERE e.pipeline_id = %s AND e.moved_at >= %s AND e.moved_at < %s AND {open_sql}
     """
     # Per entry once: the buckets and marks of its next row, first win and first loss; per date only
     # the age at the date is computed, and what lies at or after the date is unknown.
@@ -186,7 +178,6 @@ def _training(user: User | None, report: ReportFilter, dates: list[dt.datetime])
                    {seconds_between("e.moved_at", "e.won_at")} AS s_won,
                    {seconds_between("e.moved_at", "e.lost_at")} AS s_lost
             FROM ({entries}) e JOIN ({items_sql}) i ON i.id = e.item_id
-            WHERE e.pipeline_id = %s AND {open_sql}
         ),
         training AS MATERIALIZED (
             SELECT stage_id, moved_at, next_at, won_at, lost_at, t, {_bucket_index("s_next")} AS b_next,
@@ -200,20 +191,7 @@ def _training(user: User | None, report: ReportFilter, dates: list[dt.datetime])
                {_asof_index("s_asof", epoch_unit())}, COUNT(*)
         FROM ({at_date}) s GROUP BY 1, 2, 3, 4, 5, 6
     """
-    params = [
-        *dates_params,
-        *won_params,
-        *lost_params,
-        *kind_params,
-        start,
-        end,
-        report.pipeline.pk,
-        start,
-        end,
-        *items_params,
-        report.pipeline.pk,
-        *open_params,
-    ]
+    params = [*dates_params, report.pipeline.pk, start, end, *open_params, *items_params]
     result: dict[int, list[tuple]] = {index: [] for index in range(len(dates))}
     for k, *row in fetch(sql, params):
         result[int(k)].append(tuple(row))
@@ -331,17 +309,13 @@ def _open_then(user: User | None, report: ReportFilter, dates: list[dt.datetime]
     prior = [
         f"""(SELECT p.{column} FROM {HISTORY} p WHERE p.{item} = c.item_id AND {prior_sql} AND p.moved_at < %s
              ORDER BY p.moved_at DESC, p.id DESC LIMIT 1) AS {column}"""
-        for column in ("id", "to_stage_id", "pipeline_id", "moved_at")
+        for column in ("id", "to_stage_id", "pipeline_id", "moved_at", "left_at")
     ]
     rows = f"""
-        SELECT h.item_id, h.to_stage_id, h.pipeline_id, h.moved_at,
-               LEAD(h.moved_at) OVER (PARTITION BY h.item_id ORDER BY h.moved_at, h.id) AS next_at
-        FROM (
-            SELECT h.{item} AS item_id, h.id, h.to_stage_id, h.pipeline_id, h.moved_at
-            FROM {HISTORY} h WHERE {kind_sql} AND h.moved_at >= %s AND h.moved_at < %s
-            UNION ALL
-            SELECT * FROM (SELECT c.item_id, {", ".join(prior)} FROM ({candidates}) c) p WHERE p.id IS NOT NULL
-        ) h
+        SELECT h.{item} AS item_id, h.id, h.to_stage_id, h.pipeline_id, h.moved_at, h.left_at AS next_at
+        FROM {HISTORY} h WHERE {kind_sql} AND h.moved_at >= %s AND h.moved_at < %s
+        UNION ALL
+        SELECT * FROM (SELECT c.item_id, {", ".join(prior)} FROM ({candidates}) c) p WHERE p.id IS NOT NULL
     """
     won_at = f"""(SELECT MIN(w.moved_at) FROM {HISTORY} w WHERE w.{item} = l.item_id AND {won_sql}
                   AND w.moved_at >= d.as_of)"""
@@ -367,7 +341,7 @@ def _open_then(user: User | None, report: ReportFilter, dates: list[dt.datetime]
         *kind_params,
         first,
         last,
-        *[value for _column in range(4) for value in (*prior_params, first)],
+        *[value for _column in range(5) for value in (*prior_params, first)],
         *moved_params,
         first,
         *open_now_params,

@@ -3,7 +3,7 @@
 Definitions (docs/analytics.md, "Time in stage"):
 - one observation per entry into an open stage of the pipeline made in the period: the dwell is
   the next entry's moved_at minus this entry's moved_at (the next entry of the same item in any
-  pipeline, ordered by moved_at then id: a LEAD window);
+  pipeline, ordered by moved_at then id: the row's `left_at`, kept by triggers, crm.stays);
 - an entry the item has not left yet is not an observation (its dwell is unknown); it is
   counted as `still_in_stage`;
 - cycle time: one observation per entry into a won or lost stage of the pipeline made in the
@@ -60,43 +60,23 @@ def _month_bounds(report: ReportFilter):
     return months, [*bounds, report.end]
 
 
-def _kind_pipelines(report: ReportFilter) -> list[int]:
-    from voronka.crm.models import Pipeline
-
-    return list(Pipeline.objects.filter(kind=report.kind).values_list("pk", flat=True))
-
-
 def _dwell_rows(user: User | None, report: ReportFilter, month_sql: str, month_params: list) -> list[tuple]:
     item = f"{report.kind}_id"
-    open_sql, open_params = in_list("e.stage_id", [s.pk for s in report.stages.open])
-    pipelines_sql, pipelines_params = in_list("h.pipeline_id", _kind_pipelines(report))
+    open_sql, open_params = in_list("e.to_stage_id", [s.pk for s in report.stages.open])
     items_sql, items_params = item_subquery(scoped_items(user, report))
-    start, end = timestamp(report.start), timestamp(report.end)
-    # The next entry may lie in another pipeline of the same kind (a deal moved between
-    # pipelines), so the window runs over every pipeline of the kind from the period's start.
-    entries = f"""
-        SELECT h.{item} AS item_id, h.to_stage_id AS stage_id, h.pipeline_id, h.moved_at,
-               LEAD(h.moved_at) OVER (PARTITION BY h.{item} ORDER BY h.moved_at, h.id) AS next_at
-        FROM {HISTORY} h
-        WHERE {pipelines_sql} AND h.moved_at >= %s AND h.{item} IN (
-            SELECT c.{item} FROM {HISTORY} c WHERE c.pipeline_id = %s AND c.moved_at >= %s AND c.moved_at < %s
-        )
-    """
+    # left_at is the item's next entry in any pipeline (crm.stays): the index history_stays holds
+    # every column read here.
     observations = f"""
-        SELECT e.stage_id AS stage_id, {month_sql} AS month, {seconds_between("e.moved_at", "e.next_at")} AS v
-        FROM ({entries}) e JOIN ({items_sql}) i ON i.id = e.item_id
-        WHERE e.pipeline_id = %s AND e.moved_at < %s AND {open_sql}
+        SELECT e.to_stage_id AS stage_id, {month_sql} AS month, {seconds_between("e.moved_at", "e.left_at")} AS v
+        FROM {HISTORY} e JOIN ({items_sql}) i ON i.id = e.{item}
+        WHERE e.pipeline_id = %s AND e.moved_at >= %s AND e.moved_at < %s AND {open_sql}
     """
     params = [
         *month_params,
-        *pipelines_params,
-        start,
-        report.pipeline.pk,
-        start,
-        end,
         *items_params,
         report.pipeline.pk,
-        end,
+        timestamp(report.start),
+        timestamp(report.end),
         *open_params,
     ]
     # Entries the item has not left have no dwell (v is NULL): counted apart as still in the stage.

@@ -9,7 +9,13 @@ from voronka.crm.models.owners import OwnedByItem, exactly_one_owner, owner_fk
 
 
 class StageHistory(OwnedByItem):
-    """An item entered a stage (append-only: rows are never changed)."""
+    """An item entered a stage.
+
+    Append-only for the application: rows are added, and deleted only with their item, stage or
+    pipeline; `save()` refuses to change one. The three columns of the stay the entry began
+    (`left_at`, `won_at`, `lost_at`) are the database's own: triggers set them on every insert and
+    delete, whatever the path (crm.stays), so they are never written from Python.
+    """
 
     # Their own indexes would repeat the first column of history_lead/deal_sequence (partial
     # indexes WHERE lead/deal IS NOT NULL, which `lead_id = …` and `IN (…)` use).
@@ -48,6 +54,11 @@ class StageHistory(OwnedByItem):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Kept by triggers (crm.stays): when the item left this stage (its next row's moved_at), and
+    # its first entry after this row into a won / a lost stage of this row's pipeline.
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True, editable=False)
+    won_at = models.DateTimeField(_("won after at"), null=True, blank=True, editable=False)
+    lost_at = models.DateTimeField(_("lost after at"), null=True, blank=True, editable=False)
     is_backward = models.BooleanField(_("backward move"), default=False)
     reason = models.TextField(_("reason"), blank=True)
 
@@ -66,6 +77,12 @@ class StageHistory(OwnedByItem):
             # (every created or imported item has one) have none and stay out of the index.
             models.Index(
                 fields=["from_stage"], condition=models.Q(from_stage__isnull=False), name="history_from_stage"
+            ),
+            # Entries of a pipeline in a period with how their stays ended: time in stage and the
+            # forecast's training read them without a window over each item's rows (index-only).
+            models.Index(
+                fields=["pipeline", "moved_at", "to_stage", "left_at", "won_at", "lost_at", "deal", "lead"],
+                name="history_stays",
             ),
             # Creations in a pipeline and period: the funnel's "created" cohort.
             models.Index(
