@@ -89,6 +89,8 @@ MIDDLEWARE = [
     # Sessions, CSRF, the signed-in user, messages and htmx serve the web UI only: the JSON API
     # (token-authenticated) skips them (voronka.lib.middleware).
     "voronka.lib.middleware.WebSessionMiddleware",
+    # The configuration stamp (crm.config_cache) is read once per request.
+    "voronka.crm.config_cache.ConfigStampMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "voronka.lib.middleware.WebCsrfViewMiddleware",
