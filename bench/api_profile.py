@@ -105,7 +105,9 @@ def main() -> None:
             for query in connection.queries:
                 print("   ", query["sql"][:300])
         if profiler:
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+            pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
+                int(os.environ.get("TOP", "60"))
+            )
 
 
 if __name__ == "__main__":
