@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/run.py [--scale 1] [--seed 1] [--only api,web] [--no-peer] [--timeout 900]
 
-A benchmark is any `bench/*.py` except this runner, `generate.py`, files starting with `_`,
+A benchmark is any `bench/*.py` except this runner, `generate.py`, `api_profile.py` (a profiling
+tool), files starting with `_`,
 data builders ending in `_data.py` and task modules ending in `_tasks.py`; one added later joins by being there. Each runs in a process
 of its own, its output kept whole in RESULTS.md beside its method (the docstring's first
 paragraph), its ceiling and its wall time; a failure or a time-out is recorded and the run goes
@@ -39,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from bench import generate  # noqa: E402
 
 PYTHON = sys.executable
-SKIP = {"run.py", "generate.py", "__init__.py"}
+SKIP = {"run.py", "generate.py", "__init__.py", "api_profile.py"}  # api_profile: a tool, not a figure
 # The benchmarks without a target run first, while the peer installs in the background (pip and
 # its migrations: ~6 minutes on a fresh clone); the rest follow, by name.
 FIRST = ["intake", "automation", "b24", "imports", "web", "analytics", "api", "peer"]

@@ -138,3 +138,16 @@ def test_a_created_lead_shows_its_communications_as_a_read_does_without_reading_
         for q in captured.captured_queries
         if q["sql"].startswith("SELECT") and "crm_communication" in q["sql"] and '"lead_id" IN' in q["sql"]
     ]
+
+
+def test_a_create_reads_the_configuration_stamp_once(api, manager):
+    from voronka.crm.models import ConfigVersion
+
+    ConfigVersion.objects.get_or_create(pk=1, defaults={"version": 1})  # as a migrated database has
+    api.get("/leads", user=manager)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = api.post("/leads", {"title": "Pumps", "phones": ["+7 495 100 20 30"]}, user=manager)
+
+    assert response.status_code == 201
+    assert sum("crm_configversion" in q["sql"] for q in captured.captured_queries) == 1

@@ -9,7 +9,16 @@ def test_every_benchmark_runs_and_no_helper_does():
     names = run.discover()
 
     assert {"api", "web", "analytics", "imports", "intake", "peer", "automation", "b24"} <= set(names)
-    helpers = {"run", "generate", "api_data", "web_data", "analytics_data", "intake_data", "automation_tasks"}
+    helpers = {
+        "run",
+        "generate",
+        "api_profile",
+        "api_data",
+        "web_data",
+        "analytics_data",
+        "intake_data",
+        "automation_tasks",
+    }
     assert not helpers & set(names)
     # the known ones first, in their order: those without a target while the peer installs, the peer last
     assert names[: len(run.FIRST)] == run.FIRST and names[:3] == ["intake", "automation", "b24"]

@@ -6,6 +6,7 @@ raw SQL: another process, as far as this one can tell) is seen by the next read.
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from voronka.automation.models import Robot
 from voronka.crm import config_cache
@@ -20,13 +21,21 @@ from voronka.webhooks.selectors import is_wanted
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def stamp():
-    """A stamp row (a flushed test database has none), and nothing kept from earlier tests."""
+@pytest.fixture(autouse=True, params=["alone", "in a request"])
+def stamp(request):
+    """A stamp row (a flushed test database has none), and nothing kept from earlier tests.
+
+    Every test runs twice: alone (a task, a command) and inside one request, where the stamp
+    is read once unless the request itself writes to a configuration table."""
     from voronka.crm.models import ConfigVersion
 
     ConfigVersion.objects.get_or_create(pk=1, defaults={"version": 1})
     config_cache.clear()
+    if request.param == "alone":
+        yield
+    else:
+        with config_cache.per_request():
+            yield
 
 
 def _sql(statement: str, params=()) -> None:
@@ -146,3 +155,50 @@ def test_without_a_stamp_nothing_is_kept():
     _sql("UPDATE crm_stage SET sort = 10000 WHERE id = %s", [first.pk])
 
     assert first_lead_status().pk == other.pk
+
+
+def _sources() -> set[str]:
+    return config_cache.cached("test_sources", lambda: set(Source.objects.values_list("code", flat=True)))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda: Source.objects.create(code="FAIR", name="Fair"),
+        lambda: _sql("UPDATE crm_source SET code = 'FAIR' WHERE id = (SELECT min(id) FROM crm_source)"),
+    ],
+)
+def test_a_request_reads_the_stamp_once_until_it_changes_the_configuration(change):
+    with config_cache.per_request(), CaptureQueriesContext(connection) as captured:
+        before = _sources()
+        _sources(), _sources()
+        reads = _stamp_reads(captured)
+        change()
+        after = _sources()
+
+    assert reads == 1
+    assert "FAIR" not in before and "FAIR" in after
+
+
+def test_a_request_that_rolled_back_its_configuration_change_does_not_keep_it():
+    with config_cache.per_request():
+        with transaction.atomic():
+            Source.objects.create(code="FAIR", name="Fair")
+            assert "FAIR" in _sources()
+            transaction.set_rollback(True)
+
+        assert "FAIR" not in _sources()
+
+
+def test_writes_to_other_tables_keep_the_request_s_stamp(manager):
+    from voronka.crm.services.leads import create_lead
+
+    with config_cache.per_request(), CaptureQueriesContext(connection) as captured:
+        create_lead(actor=manager, title="Pumps", phones=["+7 495 100 20 30"])
+        create_lead(actor=manager, title="Valves")
+
+    assert _stamp_reads(captured) == 1  # crm_stagehistory is not crm_stage
+
+
+def _stamp_reads(captured) -> int:
+    return sum("crm_configversion" in query["sql"] for query in captured.captured_queries)

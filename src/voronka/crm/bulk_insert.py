@@ -8,6 +8,10 @@ link rows (communications to their item) and name them in events without reading
 from the sequence on PostgreSQL, after the highest id ever used on SQLite (its AUTOINCREMENT
 table keeps that number; the caller's transaction holds SQLite's write lock, BEGIN IMMEDIATE).
 Only crm.services call this module; values are already cleaned by them.
+
+`insert_one()` writes one new model instance as `save()` would (every field's `pre_save` and
+`get_db_prep_save`), with a statement built once per model instead of an ORM query per row:
+the stage-history row and the timeline entry every create and move writes.
 """
 
 from collections.abc import Callable, Iterable, Sequence
@@ -53,6 +57,32 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[Seq
             return
         marks = ", ".join(["%s"] * len(columns))
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(prepared))  # noqa: S608
+
+
+def insert_one(instance: models.Model) -> models.Model:
+    """Insert a new `instance` (no save() override, no signals: for plain append-only rows); set its id."""
+    model = type(instance)
+    sql, fields, pk = _single_insert(connection.vendor, model)
+    params = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        setattr(instance, pk.attname, cursor.fetchone()[0])
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
+
+
+@cache
+def _single_insert(vendor: str, model: type[models.Model]) -> tuple[str, list[models.Field], models.Field]:
+    if not connection.features.can_return_columns_from_insert:
+        raise NotImplementedError(f"single inserts are not written for {vendor}")
+    pk = model._meta.pk
+    fields = [field for field in model._meta.concrete_fields if field is not pk]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(field.column) for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks}) RETURNING {quote(pk.column)}"  # noqa: S608 - a model's table
+    return sql, fields, pk
 
 
 def _adapted(row: Sequence[Any], adapters: tuple) -> list[Any]:

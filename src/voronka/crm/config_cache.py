@@ -7,9 +7,18 @@ stamp, or loads it again. Without the stamp row (a test database just flushed) n
 
 The stamp is read before the data: a change committed in between leaves a newer stamp than
 the one the data is filed under, so it is loaded again next time, never kept stale.
+
+Within a request (ConfigStampMiddleware, `per_request()`) the stamp is read once, at the first
+`cached()` call, and reused: the request sees the configuration as it was then, as if it had
+read all of it at once. A request that writes to a configuration table itself (any statement
+but a SELECT naming one of the tables the triggers watch, seen by an execute wrapper) reads
+the stamp at every call from then on, as outside a request, so its own changes — and their
+rollback — are seen at once.
 """
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from django.db import connection, migrations
@@ -18,6 +27,8 @@ from voronka.crm.models import ConfigVersion
 
 T = TypeVar("T")
 _cache: dict[tuple[str, str], tuple[int, object]] = {}
+_UNREAD = object()
+_watched: dict[str, re.Pattern[str]] = {}  # by database vendor: the watched tables' names
 
 
 def current_version() -> int | None:
@@ -31,7 +42,7 @@ def current_version() -> int | None:
 
 def cached(name: str, load: Callable[[], T]) -> T:
     """Return `load()`'s value as this process last loaded it under the current stamp."""
-    version = current_version()
+    version = _request_version()
     if version is None:
         return load()
     key = (connection.alias, name)
@@ -46,6 +57,85 @@ def cached(name: str, load: Callable[[], T]) -> T:
 def clear() -> None:
     """Forget everything kept (tests)."""
     _cache.clear()
+
+
+class _Scope:
+    """The stamp one request has read (`stamp`), unless it has written to a watched table."""
+
+    __slots__ = ("stamp", "written")
+
+    def __init__(self) -> None:
+        self.stamp: object = _UNREAD
+        self.written = False
+
+
+def _request_version() -> int | None:
+    scope = getattr(connection, "config_stamp_scope", None)
+    if scope is None or scope.written:
+        return current_version()
+    if scope.stamp is _UNREAD:
+        scope.stamp = current_version()
+    return scope.stamp  # type: ignore[return-value]
+
+
+@contextmanager
+def per_request() -> Iterator[None]:
+    """Read the configuration stamp at most once inside this block (one request)."""
+    outer = getattr(connection, "config_stamp_scope", None)
+    scope = _Scope()
+
+    def watch_writes(execute, sql, params, many, context):
+        if not scope.written and not _is_select(sql) and _watched_tables().search(str(sql)):
+            scope.written = True
+        return execute(sql, params, many, context)
+
+    connection.config_stamp_scope = scope
+    try:
+        with connection.execute_wrapper(watch_writes):
+            yield
+    finally:
+        connection.config_stamp_scope = outer
+
+
+def _is_select(sql: object) -> bool:
+    return isinstance(sql, str) and sql.lstrip()[:6].upper() == "SELECT"
+
+
+def _watched_tables() -> re.Pattern[str]:
+    """The tables whose triggers set the stamp, as the database has them (read once a process:
+    a migration that watches another table is followed by a restart, as any new code is)."""
+    vendor = connection.vendor
+    if vendor not in _watched:
+        if vendor == "sqlite":
+            query = "SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_config_%'"
+        elif vendor == "postgresql":
+            query = (
+                "SELECT DISTINCT event_object_table FROM information_schema.triggers"
+                " WHERE trigger_name LIKE '%_config'"
+            )
+        else:
+            query = None
+        tables = []
+        if query:
+            with connection.cursor() as cursor:
+                cursor.execute(query)
+                tables = sorted(row[0] for row in cursor.fetchall())
+        if not tables:  # no triggers (yet): every write counts, and the list is read again
+            return re.compile(r"")
+        # A name as a whole word: crm_stage, not crm_stagehistory.
+        _watched[vendor] = re.compile(r"\b(?:" + "|".join(map(re.escape, tables)) + r")\b")
+    return _watched[vendor]
+
+
+class ConfigStampMiddleware:
+    """Every request reads the configuration stamp at most once (see `per_request`)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with per_request():
+            return self.get_response(request)
 
 
 # --- the triggers (used by the migrations of every app that owns a configuration table) -------

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import Action, User
-from voronka.crm import events
+from voronka.crm import bulk_insert, events
 from voronka.crm.models import Stage, StageHistory
 from voronka.crm.services import items
 from voronka.lib import bus
@@ -32,16 +32,18 @@ def enter(
 ) -> StageHistory:
     """Append the history row for `item` entering `to`, and publish StageChanged after commit."""
     moved_at = at or timezone.now()
-    entry = StageHistory.objects.create(
-        **{item.kind.value: item},
-        pipeline_id=to.pipeline_id,
-        from_stage=source,
-        to_stage=to,
-        moved_at=moved_at,
-        moved_by=actor,
-        assigned_to_id=item.assigned_to_id,
-        is_backward=is_backward,
-        reason=reason,
+    entry = bulk_insert.insert_one(
+        StageHistory(
+            **{item.kind.value: item},
+            pipeline_id=to.pipeline_id,
+            from_stage=source,
+            to_stage=to,
+            moved_at=moved_at,
+            moved_by=actor,
+            assigned_to_id=item.assigned_to_id,
+            is_backward=is_backward,
+            reason=reason,
+        )
     )
     bus.publish(
         events.StageChanged(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import User
 from voronka.accounts.rights import is_administrator
-from voronka.crm import events
+from voronka.crm import bulk_insert, events
 from voronka.crm.models import TimelineEntry
 from voronka.lib import bus
 from voronka.lib.errors import Forbidden, Invalid
@@ -25,13 +25,15 @@ def record(
     item, *, kind: str, actor: User | None, text: str = "", data: dict[str, Any] | None = None, at=None
 ) -> TimelineEntry:
     """Append an entry to the item's timeline."""
-    return TimelineEntry.objects.create(
-        **{item.kind.value: item},
-        kind=kind,
-        actor=actor,
-        text=text,
-        data=data or {},
-        created_at=at or timezone.now(),
+    return bulk_insert.insert_one(
+        TimelineEntry(
+            **{item.kind.value: item},
+            kind=kind,
+            actor=actor,
+            text=text,
+            data=data or {},
+            created_at=at or timezone.now(),
+        )
     )
 
 
