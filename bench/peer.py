@@ -395,7 +395,12 @@ def report(results: dict, singles: int, rows: int) -> None:
         f"Bitrix24 cloud REST, published limits (not measured): {singles:,} crm.lead.add one request each "
         f"take at least {one_by_one:,.0f} s ({singles / max(one_by_one, 1):,.1f}/s: a bucket of {B24_BUCKET} "
         f"requests draining at {B24_DRAIN:g}/s); in batches of {B24_BATCH} commands, {batches:,} requests "
-        f"take at least {batched:,.0f} s, and each command still counts toward the per-method time limit"
+        + (
+            f"take at least {batched:,.0f} s"
+            if batched
+            else f"fit in the bucket's first {B24_BUCKET} requests (no wait)"
+        )
+        + ", and each command still counts toward the per-method time limit"
     )
 
 
