@@ -30,6 +30,7 @@ from voronka.analytics.sql import (
     epoch_unit,
     fetch,
     in_list,
+    item_join,
     item_subquery,
     seconds_between,
     timestamp,
@@ -150,7 +151,7 @@ def _training(user: User | None, report: ReportFilter, dates: list[dt.datetime])
     """
     item = f"{report.kind}_id"
     open_sql, open_params = in_list("e.to_stage_id", [s.pk for s in report.stages.open])
-    items_sql, items_params = item_subquery(scoped_items(user, report))
+    items_sql, items_params = item_join(scoped_items(user, report), "i", "e.item_id")
     windows = [(as_of, as_of - dt.timedelta(days=TRAIN_DAYS)) for as_of in dates]
     start = timestamp(min(begin for _as_of, begin in windows))
     end = timestamp(max(dates))
@@ -177,7 +178,7 @@ def _training(user: User | None, report: ReportFilter, dates: list[dt.datetime])
                    {seconds_between("e.moved_at", "e.next_at")} AS s_next,
                    {seconds_between("e.moved_at", "e.won_at")} AS s_won,
                    {seconds_between("e.moved_at", "e.lost_at")} AS s_lost
-            FROM ({entries}) e JOIN ({items_sql}) i ON i.id = e.item_id
+            FROM ({entries}) e {items_sql}
         ),
         training AS MATERIALIZED (
             SELECT stage_id, moved_at, next_at, won_at, lost_at, t, {_bucket_index("s_next")} AS b_next,
@@ -264,12 +265,14 @@ def _open_now(user: User | None, report: ReportFilter) -> list[tuple]:
     queryset = scoped_items(user, report).filter(**{f"{stage_field}__in": [s.pk for s in report.stages.open]})
     items_sql, items_params = item_subquery(queryset, "amount", stage_field)
     entered = f"(SELECT MAX(h.moved_at) FROM {HISTORY} h WHERE h.{item} = i.id)"
+    # Materialised: the bucket's CASE would otherwise look the entry up once per branch.
     sql = f"""
+        WITH o AS MATERIALIZED (
+            SELECT i.{stage_field} AS stage, i.amount AS amount, {seconds_between(entered, "%s")} AS age
+            FROM ({items_sql}) i
+        )
         SELECT stage, {_bucket_index("age")}, COUNT(*), SUM(amount), SUM(amount * amount)
-        FROM (SELECT i.{stage_field} AS stage, i.amount AS amount,
-                     {seconds_between(entered, "%s")} AS age
-              FROM ({items_sql}) i) o
-        GROUP BY 1, 2
+        FROM o GROUP BY 1, 2
     """
     return fetch(sql, [timestamp(report.now), *items_params])
 
