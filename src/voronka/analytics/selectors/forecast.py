@@ -280,78 +280,43 @@ def _open_now(user: User | None, report: ReportFilter) -> list[tuple]:
 def _open_then(user: User | None, report: ReportFilter, dates: list[dt.datetime]) -> dict[int, list[tuple]]:
     """As _open_now, as of past dates from the history, with what those items won within each horizon:
     per date (its index in `dates`), (stage, bucket, items, Σ amount, Σ amount², then won items and won
-    amount per horizon). One pass: an item is open at a date when its last row before the date (its
-    next row is at or after the date, or there is none) is an open stage of the pipeline."""
+    amount per horizon). An item is open at a date when its last row before the date is an open stage
+    of the pipeline: a row into an open stage entered before the date and left at or after it (or not
+    left), since `left_at` is the item's next row in any pipeline (crm.stays). What it won within a
+    horizon is its first win in the pipeline after that row, the row's `won_at`: the rows after the
+    last one before a date are exactly the item's rows from the date on."""
     item = f"{report.kind}_id"
-    stages = report.stages
-    open_sql, open_params = in_list("l.to_stage_id", [s.pk for s in stages.open])
-    won_sql, won_params = in_list("w.to_stage_id", [s.pk for s in stages.won])
-    kind_sql, kind_params = in_list("h.pipeline_id", _kind_pipelines(report))
+    open_sql, open_params = in_list("h.to_stage_id", [s.pk for s in report.stages.open])
     items_sql, items_params = item_subquery(scoped_items(user, report), "amount")
     dates_sql, dates_params = _dates_sql(
         [(as_of, *[as_of + dt.timedelta(days=h) for h in HORIZONS]) for as_of in dates]
     )
     ends = ", ".join(f"end{index}" for index in range(len(HORIZONS)))
-    # Only the rows that can be an item's last row before a date are read: the rows between the
-    # first and the last date, and each candidate's last row before the first date. Candidates: the
-    # items moved since the first date, and the items open now (an item never moved since was open
-    # then if and only if it is open now: its current stage is its last history row's).
     first, last = timestamp(min(dates)), timestamp(max(dates))
-    stage_field = "status_id" if report.kind == "lead" else "stage_id"
-    open_now_sql, open_now_params = item_subquery(
-        scoped_items(user, report).filter(**{f"{stage_field}__in": [s.pk for s in stages.open]})
-    )
-    moved_sql, moved_params = in_list("c.pipeline_id", _kind_pipelines(report))
-    prior_sql, prior_params = in_list("p.pipeline_id", _kind_pipelines(report))
-    candidates = f"""
-        SELECT c.{item} AS item_id FROM {HISTORY} c WHERE {moved_sql} AND c.moved_at >= %s
-        UNION SELECT o.id FROM ({open_now_sql}) o
+    # The stays that contain one of the dates, from the index history_stays alone.
+    spans = f"""
+        SELECT h.{item} AS item_id, h.to_stage_id, h.moved_at, h.left_at, h.won_at FROM {HISTORY} h
+        WHERE h.pipeline_id = %s AND h.moved_at < %s AND (h.left_at IS NULL OR h.left_at >= %s) AND {open_sql}
     """
-    # The last row before the first date, a column at a time from the index (a join on its id
-    # would have PostgreSQL hash the whole table).
-    prior = [
-        f"""(SELECT p.{column} FROM {HISTORY} p WHERE p.{item} = c.item_id AND {prior_sql} AND p.moved_at < %s
-             ORDER BY p.moved_at DESC, p.id DESC LIMIT 1) AS {column}"""
-        for column in ("id", "to_stage_id", "pipeline_id", "moved_at", "left_at")
-    ]
-    rows = f"""
-        SELECT h.{item} AS item_id, h.id, h.to_stage_id, h.pipeline_id, h.moved_at, h.left_at AS next_at
-        FROM {HISTORY} h WHERE {kind_sql} AND h.moved_at >= %s AND h.moved_at < %s
-        UNION ALL
-        SELECT * FROM (SELECT c.item_id, {", ".join(prior)} FROM ({candidates}) c) p WHERE p.id IS NOT NULL
-    """
-    won_at = f"""(SELECT MIN(w.moved_at) FROM {HISTORY} w WHERE w.{item} = l.item_id AND {won_sql}
-                  AND w.moved_at >= d.as_of)"""
     sums = []
     for index, _horizon in enumerate(HORIZONS):
         sums.append(f"SUM(CASE WHEN won_at < end{index} THEN 1 ELSE 0 END) AS won{index}")
         sums.append(f"SUM(CASE WHEN won_at < end{index} THEN amount ELSE 0 END) AS amount{index}")
     sql = f"""
         WITH dates (k, as_of, {ends}) AS {dates_sql},
+        spans AS MATERIALIZED ({spans}),
+        at_date AS MATERIALIZED (
+            SELECT d.k, d.{ends.replace(", ", ", d.")}, l.item_id, l.to_stage_id AS stage,
+                   {seconds_between("l.moved_at", "d.as_of")} AS age, l.won_at
+            FROM spans l JOIN dates d ON l.moved_at < d.as_of AND (l.left_at IS NULL OR l.left_at >= d.as_of)
+        ),
         open_then AS MATERIALIZED (
-            SELECT d.k, d.{ends.replace(", ", ", d.")}, l.to_stage_id AS stage, i.amount AS amount,
-                   {seconds_between("l.moved_at", "d.as_of")} AS age, {won_at} AS won_at
-            FROM ({rows}) l JOIN ({items_sql}) i ON i.id = l.item_id
-            JOIN dates d ON l.moved_at < d.as_of AND (l.next_at IS NULL OR l.next_at >= d.as_of)
-            WHERE l.pipeline_id = %s AND {open_sql}
+            SELECT a.*, i.amount AS amount FROM at_date a JOIN ({items_sql}) i ON i.id = a.item_id
         )
         SELECT k, stage, {_bucket_index("age")}, COUNT(*), SUM(amount), SUM(amount * amount), {", ".join(sums)}
         FROM open_then GROUP BY 1, 2, 3
     """
-    params = [
-        *dates_params,
-        *won_params,
-        *kind_params,
-        first,
-        last,
-        *[value for _column in range(5) for value in (*prior_params, first)],
-        *moved_params,
-        first,
-        *open_now_params,
-        *items_params,
-        report.pipeline.pk,
-        *open_params,
-    ]
+    params = [*dates_params, report.pipeline.pk, last, first, *open_params, *items_params]
     result: dict[int, list[tuple]] = {index: [] for index in range(len(dates))}
     for k, *row in fetch(sql, params):
         result[int(k)].append(tuple(row))
