@@ -66,27 +66,30 @@ def seconds_between(earlier: str, later: str) -> str:
 
 
 def epoch(column: str) -> str:
-    """Return an SQL expression: a timestamp as a number, in `epoch_unit()` per second.
+    """Return an SQL expression: a timestamp as a whole number, in `epoch_unit()` per second.
 
-    PostgreSQL: whole microseconds (bigint: exact, and cheaper than numeric); SQLite: the
-    julian day, as `seconds_between` reads it, so the differences are the very same floats.
+    PostgreSQL: microseconds (bigint: exact, and cheaper than numeric); SQLite: milliseconds, the
+    precision of its julian day (which it keeps as whole milliseconds: rounding undoes the division).
     """
     if connection.vendor == "postgresql":
         return f"(EXTRACT(EPOCH FROM {column}) * 1000000)::bigint"
-    return f"julianday({column})"
+    return f"CAST(ROUND(julianday({column}) * 86400000.0) AS INTEGER)"
 
 
 def epoch_unit() -> int:
-    """How many units of `epoch_difference` make a second."""
-    return 1_000_000 if connection.vendor == "postgresql" else 1
+    """How many units of `epoch()` make a second."""
+    return 1_000_000 if connection.vendor == "postgresql" else 1000
 
 
 def epoch_difference(earlier: str, later: str) -> str:
-    """Return an SQL expression: the time between two `epoch()` numbers, in `epoch_unit()` per second;
-    compared with a whole number of seconds times the unit, it says what `seconds_between` would."""
-    if connection.vendor == "postgresql":
-        return f"({later} - {earlier})"
-    return f"(({later} - {earlier}) * 86400.0)"
+    """Return an SQL expression: the time between two `epoch()` numbers, in `epoch_unit()` per second."""
+    return f"({later} - {earlier})"
+
+
+def fence() -> str:
+    """Return the clause that keeps a subquery in FROM from being merged into its query (so that the
+    expressions it computes once per row are not copied into every CASE branch that reads them)."""
+    return " OFFSET 0" if connection.vendor == "postgresql" else " LIMIT -1"
 
 
 def in_list(column: str, values: Iterable[int]) -> tuple[str, list[int]]:

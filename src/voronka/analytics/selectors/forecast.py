@@ -28,6 +28,7 @@ from voronka.analytics.sql import (
     epoch,
     epoch_difference,
     epoch_unit,
+    fence,
     fetch,
     in_list,
     item_join,
@@ -149,54 +150,121 @@ def _training(user: User | None, report: ReportFilter, dates: list[dt.datetime])
     (crm.stays); as of a date, those at or after the date are unknown (NULL, and the dwell ends
     at the date), which is what a window over the history cut at the date would give.
     """
+    result: dict[int, list[tuple]] = {index: [] for index in range(len(dates))}
+    for batch in _batches(dates):
+        for k, *row in _training_batch(user, report, [dates[index] for index in batch]):
+            result[batch[int(k)]].append(tuple(row))
+    return result
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC)
+
+
+def _whole_days(later: dt.datetime, earlier: dt.datetime) -> int | None:
+    """The whole number of days from `earlier` to `later` in elapsed time, or None."""
+    days, rest = divmod((_utc(later) - _utc(earlier)).total_seconds(), DAY)
+    return int(days) if rest == 0 else None
+
+
+def _batches(dates: list[dt.datetime]) -> list[list[int]]:
+    """Dates that can share one pass: each a whole number of days before the latest one, with a
+    training window of whole days (all of them but across a daylight-saving change); else one each."""
+    latest = max(dates, default=None)
+    shared = len(dates) > 1 and all(
+        _whole_days(latest, as_of) is not None
+        and _whole_days(as_of, as_of - dt.timedelta(days=TRAIN_DAYS)) is not None
+        for as_of in dates
+    )
+    return [list(range(len(dates)))] if shared else [[index] for index in range(len(dates))]
+
+
+def _gate(column: str, ordered: list[dt.datetime]) -> tuple[str, list]:
+    """SQL: how many of the dates (`ordered` ascending) lie after `column` (0 when NULL): the dates as
+    of which the moment is known, as `column < as_of` says it."""
+    cases, params = [], []
+    for index, moment in enumerate(ordered):
+        cases.append(f"WHEN {column} < %s THEN {len(ordered) - index}")
+        params.append(timestamp(moment))
+    return f"(CASE {' '.join(cases)} ELSE 0 END)", params
+
+
+def _training_batch(user: User | None, report: ReportFilter, dates: list[dt.datetime]) -> list[tuple]:
+    """The training histograms of `dates` (see `_batches`), as (k, stage, ...) rows.
+
+    Each entry is read once and reduced to what any date can ask of it: its stage, the buckets and
+    marks of its stay, its first win and first loss; for each of these three moments how many dates
+    lie after it (the moment is known as of those dates); and its age before the latest date R in
+    half-days of a kind: t = 2·⌊x/day⌋ + (1 if x is not a whole number of days), x = R − moved_at.
+    Every age test of a date d = R − o days (its window of w days, its buckets and marks L) is
+    `x > n·day`, `x ≥ n·day`, `x ≤ n·day` with n = o + L, o or o + w, which t answers exactly (t ≥ 2n,
+    t > 2n). Entries alike in all of that are counted together, and the counts meet the dates.
+    """
     item = f"{report.kind}_id"
+    unit = epoch_unit()
+    day = DAY * unit
+    latest = max(dates)
+    ordered = sorted(dates)
     open_sql, open_params = in_list("e.to_stage_id", [s.pk for s in report.stages.open])
-    items_sql, items_params = item_join(scoped_items(user, report), "i", "e.item_id")
-    windows = [(as_of, as_of - dt.timedelta(days=TRAIN_DAYS)) for as_of in dates]
-    start = timestamp(min(begin for _as_of, begin in windows))
-    end = timestamp(max(dates))
-    dates_sql, dates_params = _dates_sql(windows)
+    items_sql, items_params = item_join(scoped_items(user, report), "i", f"e.{item}")
+    gates, gate_params = [], []
+    for column in ("e.left_at", "e.won_at", "e.lost_at"):
+        sql, params = _gate(column, ordered)
+        gates.append(sql)
+        gate_params += params
+    rows, date_params = [], []
+    for k, as_of in enumerate(dates):
+        rank = sum(1 for other in dates if other > as_of)  # a moment is known as of it: gate > rank
+        days = _whole_days(latest, as_of) or 0
+        window = _whole_days(as_of, as_of - dt.timedelta(days=TRAIN_DAYS))
+        # Alone, a date's window is the WHERE below (also when it is not whole days).
+        limit = 2 * (days + window) if len(dates) > 1 and window is not None else None
+        rows.append(f"({k}, {rank}, {2 * days}, CAST(%s AS BIGINT))")
+        date_params.append(limit)
     # left_at, won_at and lost_at are the item's next row and its first win and loss in the
     # pipeline after this row (crm.stays), all in the index history_stays.
+    seconds = f"""
+        SELECT e.to_stage_id AS stage_id, {gates[0]} AS g_next, {gates[1]} AS g_won, {gates[2]} AS g_lost,
+               {seconds_between("e.moved_at", "e.left_at")} AS s_next,
+               {seconds_between("e.moved_at", "e.won_at")} AS s_won,
+               {seconds_between("e.moved_at", "e.lost_at")} AS s_lost,
+               {epoch_difference(epoch("e.moved_at"), epoch("%s"))} AS x
+        FROM {HISTORY} e {items_sql}
+        WHERE e.pipeline_id = %s AND e.moved_at >= %s AND e.moved_at < %s AND {open_sql}{fence()}
+    """
     entries = f"""
-        SELECT e.{item} AS item_id, e.to_stage_id AS stage_id, e.moved_at, e.left_at AS next_at, e.won_at, e.lost_at
-        FROM {HISTORY} e
-        WHERE e.pipeline_id = %s AND e.moved_at >= %s AND e.moved_at < %s AND {open_sql}
+        SELECT stage_id, {_bucket_index("s_next")} AS b_next, {_mark_index("s_won")} AS m_won,
+               {_mark_index("s_lost")} AS m_lost, g_next, g_won, g_lost,
+               2 * (x / {day}) + CASE WHEN x % {day} = 0 THEN 0 ELSE 1 END AS t, COUNT(*) AS n
+        FROM ({seconds}) s GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
     """
-    # Per entry once: the buckets and marks of its next row, first win and first loss; per date only
-    # the age at the date is computed, and what lies at or after the date is unknown.
-    at_date = f"""
-        SELECT d.k, e.stage_id, e.next_at, e.won_at, e.lost_at, e.b_next, e.m_won, e.m_lost, d.as_of,
-               {epoch_difference("e.t", "d.t")} AS s_asof
-        FROM training e JOIN dates d ON e.moved_at >= d.start AND e.moved_at < d.as_of
-    """
+    bucket = " ".join(
+        f"WHEN e.t >= d.o + {2 * lower} THEN {index}" for index, lower in reversed(list(enumerate(BUCKETS)))
+    )
+    asof = " ".join(f"WHEN e.t < d.o + {2 * mark} THEN {index}" for index, mark in enumerate(MARKS))
     sql = f"""
-        WITH given (k, as_of, start) AS {dates_sql},
-        dates AS MATERIALIZED (SELECT k, as_of, start, {epoch("as_of")} AS t FROM given),
-        seconds AS MATERIALIZED (
-            SELECT e.stage_id, e.moved_at, e.next_at, e.won_at, e.lost_at, {epoch("e.moved_at")} AS t,
-                   {seconds_between("e.moved_at", "e.next_at")} AS s_next,
-                   {seconds_between("e.moved_at", "e.won_at")} AS s_won,
-                   {seconds_between("e.moved_at", "e.lost_at")} AS s_lost
-            FROM ({entries}) e {items_sql}
-        ),
-        training AS MATERIALIZED (
-            SELECT stage_id, moved_at, next_at, won_at, lost_at, t, {_bucket_index("s_next")} AS b_next,
-                   {_mark_index("s_won")} AS m_won, {_mark_index("s_lost")} AS m_lost
-            FROM seconds
-        )
-        SELECT k, stage_id,
-               CASE WHEN next_at < as_of THEN b_next ELSE {_bucket_index("s_asof", epoch_unit())} END,
-               CASE WHEN won_at < as_of THEN m_won END,
-               CASE WHEN lost_at < as_of THEN m_lost END,
-               {_asof_index("s_asof", epoch_unit())}, COUNT(*)
-        FROM ({at_date}) s GROUP BY 1, 2, 3, 4, 5, 6
+        WITH dates (k, r, o, w) AS (VALUES {", ".join(rows)}),
+        entries AS MATERIALIZED ({entries})
+        SELECT d.k, e.stage_id,
+               CASE WHEN e.g_next > d.r THEN e.b_next ELSE (CASE {bucket} ELSE 0 END) END,
+               CASE WHEN e.g_won > d.r THEN e.m_won END,
+               CASE WHEN e.g_lost > d.r THEN e.m_lost END,
+               (CASE {asof} ELSE {len(MARKS)} END), SUM(e.n)
+        FROM entries e JOIN dates d ON d.w IS NULL OR (e.t > d.o AND e.t <= d.w)
+        GROUP BY 1, 2, 3, 4, 5, 6
     """
-    params = [*dates_params, report.pipeline.pk, start, end, *open_params, *items_params]
-    result: dict[int, list[tuple]] = {index: [] for index in range(len(dates))}
-    for k, *row in fetch(sql, params):
-        result[int(k)].append(tuple(row))
-    return result
+    start = min(as_of - dt.timedelta(days=TRAIN_DAYS) for as_of in dates)
+    params = [
+        *date_params,
+        *gate_params,
+        timestamp(latest),
+        *items_params,
+        report.pipeline.pk,
+        timestamp(start),
+        timestamp(latest),
+        *open_params,
+    ]
+    return fetch(sql, params)
 
 
 def probabilities(user: User | None, report: ReportFilter, as_of: dt.datetime) -> list[Probability]:
