@@ -235,7 +235,7 @@ def _training_batch(user: User | None, report: ReportFilter, dates: list[dt.date
     entries = f"""
         SELECT stage_id, {_bucket_index("s_next")} AS b_next, {_mark_index("s_won")} AS m_won,
                {_mark_index("s_lost")} AS m_lost, g_next, g_won, g_lost,
-               2 * (x / {day}) + CASE WHEN x % {day} = 0 THEN 0 ELSE 1 END AS t, COUNT(*) AS n
+               2 * (x / {day}) + CASE WHEN x = (x / {day}) * {day} THEN 0 ELSE 1 END AS t, COUNT(*) AS n
         FROM ({seconds}) s GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
     """
     bucket = " ".join(
@@ -249,7 +249,7 @@ def _training_batch(user: User | None, report: ReportFilter, dates: list[dt.date
                CASE WHEN e.g_next > d.r THEN e.b_next ELSE (CASE {bucket} ELSE 0 END) END,
                CASE WHEN e.g_won > d.r THEN e.m_won END,
                CASE WHEN e.g_lost > d.r THEN e.m_lost END,
-               (CASE {asof} ELSE {len(MARKS)} END), SUM(e.n)
+               (CASE {asof} ELSE {len(MARKS)} END), CAST(SUM(e.n) AS BIGINT)
         FROM entries e JOIN dates d ON d.w IS NULL OR (e.t > d.o AND e.t <= d.w)
         GROUP BY 1, 2, 3, 4, 5, 6
     """
