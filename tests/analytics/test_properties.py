@@ -10,11 +10,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from voronka.accounts.services import create_user
-from voronka.analytics.filters import parse_filter
+from voronka.analytics.filters import parse_filter, scoped_items
 from voronka.analytics.selectors import forecast as forecast_module
 from voronka.analytics.selectors.forecast import backtests, forecast, probabilities
 from voronka.analytics.selectors.funnel import funnel
 from voronka.analytics.selectors.time_in_stage import time_in_stage
+from voronka.analytics.sql import reads_every_item
 from voronka.crm.models import Deal, StageHistory
 from voronka.crm.selectors.pipelines import default_deal_pipeline
 
@@ -204,3 +205,19 @@ class RandomHistories(TestCase):
             asdict_list(now.probabilities),
             asdict_list(probabilities(self.user, report_filter, report_filter.now)),
         )
+
+    @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(drawn=items)
+    def test_a_user_who_reads_everything_gets_what_the_scoped_path_gives(self, drawn):
+        """Without a condition on the items the reports skip the join with them: the same figures as
+        through the join (every deal is the user's, so narrowing to them keeps them all)."""
+        self.build(drawn)
+        everything = self.report_filter()
+        narrowed = dataclasses.replace(everything, responsible_id=self.user.pk)
+        assert reads_every_item(scoped_items(self.user, everything))
+        assert not reads_every_item(scoped_items(self.user, narrowed))
+        for report in (funnel, time_in_stage, forecast):
+            left, right = report(self.user, everything).as_dict(), report(self.user, narrowed).as_dict()
+            left.pop("filter")
+            right.pop("filter")
+            assert_close(left, right)

@@ -33,7 +33,6 @@ from voronka.analytics.sql import (
     in_list,
     item_join,
     item_subquery,
-    seconds_between,
     timestamp,
 )
 from voronka.analytics.stats import Interval, estimate, rate, shrunk_rate
@@ -107,16 +106,10 @@ class Forecast:
         return asdict(self)
 
 
-def _mark_index(column: str) -> str:
-    """SQL: how many MARKS (in seconds) lie strictly below `column`; NULL stays NULL."""
-    cases = " ".join(f"WHEN {column} <= {mark * DAY} THEN {index}" for index, mark in enumerate(MARKS))
+def _mark_index(column: str, unit: int = 1) -> str:
+    """SQL: how many MARKS (in seconds, times `unit`) lie strictly below `column`; NULL stays NULL."""
+    cases = " ".join(f"WHEN {column} <= {mark * DAY * unit} THEN {index}" for index, mark in enumerate(MARKS))
     return f"(CASE WHEN {column} IS NULL THEN NULL {cases} ELSE {len(MARKS)} END)"
-
-
-def _asof_index(column: str, unit: int = 1) -> str:
-    """SQL: how many MARKS (in seconds, times `unit`) lie at or below `column`."""
-    cases = " ".join(f"WHEN {column} < {mark * DAY * unit} THEN {index}" for index, mark in enumerate(MARKS))
-    return f"(CASE {cases} ELSE {len(MARKS)} END)"
 
 
 def _bucket_index(column: str, unit: int = 1) -> str:
@@ -125,12 +118,6 @@ def _bucket_index(column: str, unit: int = 1) -> str:
         for index, lower in reversed(list(enumerate(BUCKETS)))
     )
     return f"(CASE {cases} ELSE 0 END)"
-
-
-def _kind_pipelines(report: ReportFilter) -> list[int]:
-    from voronka.crm.models import Pipeline
-
-    return list(Pipeline.objects.filter(kind=report.kind).values_list("pk", flat=True))
 
 
 def _dates_sql(dates: list[tuple[dt.datetime, ...]]) -> tuple[str, list]:
@@ -223,19 +210,20 @@ def _training_batch(user: User | None, report: ReportFilter, dates: list[dt.date
         date_params.append(limit)
     # left_at, won_at and lost_at are the item's next row and its first win and loss in the
     # pipeline after this row (crm.stays), all in the index history_stays.
+    # Whole epoch units (milliseconds or microseconds), so that a stay of exactly 7 days is 7 days.
     seconds = f"""
         SELECT e.to_stage_id AS stage_id, {gates[0]} AS g_next, {gates[1]} AS g_won, {gates[2]} AS g_lost,
-               {seconds_between("e.moved_at", "e.left_at")} AS s_next,
-               {seconds_between("e.moved_at", "e.won_at")} AS s_won,
-               {seconds_between("e.moved_at", "e.lost_at")} AS s_lost,
-               {epoch_difference(epoch("e.moved_at"), epoch("%s"))} AS x
+               {epoch("e.moved_at")} AS m, {epoch("e.left_at")} AS l, {epoch("e.won_at")} AS w,
+               {epoch("e.lost_at")} AS lo, {epoch("%s")} AS r
         FROM {HISTORY} e {items_sql}
         WHERE e.pipeline_id = %s AND e.moved_at >= %s AND e.moved_at < %s AND {open_sql}{fence()}
     """
+    x = epoch_difference("m", "r")
     entries = f"""
-        SELECT stage_id, {_bucket_index("s_next")} AS b_next, {_mark_index("s_won")} AS m_won,
-               {_mark_index("s_lost")} AS m_lost, g_next, g_won, g_lost,
-               2 * (x / {day}) + CASE WHEN x = (x / {day}) * {day} THEN 0 ELSE 1 END AS t, COUNT(*) AS n
+        SELECT stage_id, {_bucket_index(epoch_difference("m", "l"), unit)} AS b_next,
+               {_mark_index(epoch_difference("m", "w"), unit)} AS m_won,
+               {_mark_index(epoch_difference("m", "lo"), unit)} AS m_lost, g_next, g_won, g_lost,
+               2 * ({x} / {day}) + CASE WHEN {x} = ({x} / {day}) * {day} THEN 0 ELSE 1 END AS t, COUNT(*) AS n
         FROM ({seconds}) s GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
     """
     bucket = " ".join(
@@ -336,10 +324,11 @@ def _open_now(user: User | None, report: ReportFilter) -> list[tuple]:
     # Materialised: the bucket's CASE would otherwise look the entry up once per branch.
     sql = f"""
         WITH o AS MATERIALIZED (
-            SELECT i.{stage_field} AS stage, i.amount AS amount, {seconds_between(entered, "%s")} AS age
+            SELECT i.{stage_field} AS stage, i.amount AS amount,
+                   {epoch_difference(epoch(entered), epoch("%s"))} AS age
             FROM ({items_sql}) i
         )
-        SELECT stage, {_bucket_index("age")}, COUNT(*), SUM(amount), SUM(amount * amount)
+        SELECT stage, {_bucket_index("age", epoch_unit())}, COUNT(*), SUM(amount), SUM(amount * amount)
         FROM o GROUP BY 1, 2
     """
     return fetch(sql, [timestamp(report.now), *items_params])
@@ -375,13 +364,14 @@ def _open_then(user: User | None, report: ReportFilter, dates: list[dt.datetime]
         spans AS MATERIALIZED ({spans}),
         at_date AS MATERIALIZED (
             SELECT d.k, d.{ends.replace(", ", ", d.")}, l.item_id, l.to_stage_id AS stage,
-                   {seconds_between("l.moved_at", "d.as_of")} AS age, l.won_at
+                   {epoch_difference(epoch("l.moved_at"), epoch("d.as_of"))} AS age, l.won_at
             FROM spans l JOIN dates d ON l.moved_at < d.as_of AND (l.left_at IS NULL OR l.left_at >= d.as_of)
         ),
         open_then AS MATERIALIZED (
             SELECT a.*, i.amount AS amount FROM at_date a JOIN ({items_sql}) i ON i.id = a.item_id
         )
-        SELECT k, stage, {_bucket_index("age")}, COUNT(*), SUM(amount), SUM(amount * amount), {", ".join(sums)}
+        SELECT k, stage, {_bucket_index("age", epoch_unit())}, COUNT(*), SUM(amount), SUM(amount * amount),
+               {", ".join(sums)}
         FROM open_then GROUP BY 1, 2, 3
     """
     params = [*dates_params, report.pipeline.pk, last, first, *open_params, *items_params]
