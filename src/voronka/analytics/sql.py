@@ -124,12 +124,22 @@ def bucket_case(column: str, bounds: Sequence[dt.datetime]) -> tuple[str, list]:
 
 @contextmanager
 def session() -> Iterator[None]:
-    """Run report queries in one transaction; on PostgreSQL with room to sort in memory and no JIT
-    (compiling expressions costs more than it saves on sub-second queries)."""
+    """Run a report query without holding up writers.
+
+    PostgreSQL: in a transaction of its own, with room to sort in memory and no JIT (compiling
+    expressions costs more than it saves on sub-second queries); its snapshot blocks no writer.
+    SQLite: in autocommit, outside any transaction of ours. The settings start every transaction
+    with BEGIN IMMEDIATE (writers queue for the lock instead of failing), so an atomic block here
+    would hold the write lock for the seconds a report takes and stall every write; a statement
+    run alone is its own read transaction — one consistent snapshot, no write lock (WAL lets
+    writers commit meanwhile). Inside a caller's atomic block the caller's transaction is used.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
         yield
 
 
