@@ -197,3 +197,20 @@ def test_a_create_takes_eight_statements(api, manager):
     assert [s.split()[0] for s in statements] == [
         "SELECT", "SAVEPOINT", "INSERT", "INSERT", "INSERT", "INSERT", "RELEASE", "SELECT"
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", ["\\u0000", "\\ud800", "ok \\udfff", "\\ud83d"])
+def test_a_nul_character_or_a_lone_surrogate_anywhere_in_the_body_is_refused(api, manager, text):
+    body = '{"title": "Pumps", "custom": {"x": ["a", "' + text + '"]}}'
+
+    response = api.post("/leads", body, user=manager)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "request.malformed"
+
+
+def test_a_surrogate_pair_is_a_character_like_any_other(api, manager):
+    response = api.post("/leads", '{"title": "Pumps \\ud83d\\ude80", "on_duplicate": "create"}', user=manager)
+
+    assert response.status_code == 201
+    assert response.json()["title"] == "Pumps 🚀"

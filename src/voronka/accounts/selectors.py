@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import ApiToken, Department, Role, User
 from voronka.accounts.rights import remember_rights, rights_subquery
+from voronka.lib import statements
 from voronka.lib.errors import NotFound
 
 TOKEN_MAX_LENGTH = 200
@@ -67,7 +68,7 @@ def active_token(raw: str, *, with_column: str = "") -> ApiToken | None:
     `with_column`: an SQL expression a higher layer wants read in the same statement (a scalar
     subquery on a table of its own); its value is the token's `also_read`.
 
-    Every API request starts here, so it is one raw statement, which reads the user's rights
+    Every API request starts here, so it is one raw statement (prepared: lib.statements), which reads the user's rights
     too (accounts.rights.rights_subquery), and the user is built from its row with the
     columns' converters (what the ORM does, without building a query each time:
     the ORM, or even a raw queryset, costs several times what running the statement does).
@@ -77,7 +78,7 @@ def active_token(raw: str, *, with_column: str = "") -> ApiToken | None:
         return None
     digest = token_digest(raw)
     fields, converters = _user_columns()
-    with connection.cursor() as cursor:
+    with statements.cursor() as cursor:
         cursor.execute(_token_sql(connection.vendor, with_column), [digest, True, False])
         row = cursor.fetchone()
     if row is None:

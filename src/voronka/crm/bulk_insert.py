@@ -13,7 +13,7 @@ Only crm.services call this module; values are already cleaned by them.
 `get_db_prep_save`), with a statement built once per model instead of an ORM query per row:
 the item of a create, the stage-history row and the timeline entry every create and move
 writes. `insert_many()` writes a few new instances in one such statement (an item's phones and
-e-mails), built once per model and row count. Neither runs a save() override or a signal: only
+e-mails), built once per model and row count, and prepared by PostgreSQL (lib.statements). Neither runs a save() override or a signal: only
 for models that have neither.
 """
 
@@ -22,6 +22,8 @@ from functools import cache, lru_cache
 from typing import Any
 
 from django.db import connection, models
+
+from voronka.lib import statements
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
@@ -85,7 +87,7 @@ def insert_many(instances: Sequence[models.Model]) -> list[models.Model]:
         for instance in instances
         for field in fields
     ]
-    with connection.cursor() as cursor:
+    with statements.cursor() as cursor:
         cursor.execute(sql, params)
         ids = [row[0] for row in cursor.fetchall()]
     # Both databases return the rows of a multi-row VALUES in the order given; sorted anyway,
