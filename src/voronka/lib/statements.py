@@ -8,8 +8,9 @@ their plan for the connection, and the values travel apart (server-side binding)
 wrapped by Django as any other (execute wrappers, CaptureQueriesContext); a logged statement
 shows its placeholders, its values beside it.
 
-`VORONKA_PREPARED_STATEMENTS = False` (a setting) turns it off: a connection pooler in
-transaction mode older than PgBouncer 1.21 cannot follow prepared statements. SQLite prepares
+`PREPARED_STATEMENTS=false` (the environment; the setting VORONKA_PREPARED_STATEMENTS) turns it
+off: a connection pooler in transaction mode older than PgBouncer 1.21 cannot follow prepared
+statements. SQLite prepares
 and keeps every statement by itself (the sqlite3 module's statement cache): nothing to do there.
 """
 
