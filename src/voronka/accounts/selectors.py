@@ -68,10 +68,10 @@ def active_token(raw: str, *, with_column: str = "") -> ApiToken | None:
     `with_column`: an SQL expression a higher layer wants read in the same statement (a scalar
     subquery on a table of its own); its value is the token's `also_read`.
 
-    Every API request starts here, so it is one raw statement (prepared: lib.statements), which reads the user's rights
-    too (accounts.rights.rights_subquery), and the user is built from its row with the
-    columns' converters (what the ORM does, without building a query each time:
-    the ORM, or even a raw queryset, costs several times what running the statement does).
+    Every API request starts here, so it is one raw statement (prepared: lib.statements) that
+    reads the user's rights too (accounts.rights.rights_subquery), and the user is built from
+    its row with the columns' converters (what the ORM does, without building a query each
+    time: the ORM, or even a raw queryset, costs several times what running the statement does).
     """
     raw = (raw or "").strip()
     if not raw or len(raw) > TOKEN_MAX_LENGTH:

@@ -13,8 +13,8 @@ Only crm.services call this module; values are already cleaned by them.
 `get_db_prep_save`), with a statement built once per model instead of an ORM query per row:
 the item of a create, the stage-history row and the timeline entry every create and move
 writes. `insert_many()` writes a few new instances in one such statement (an item's phones and
-e-mails), built once per model and row count, and prepared by PostgreSQL (lib.statements). Neither runs a save() override or a signal: only
-for models that have neither.
+e-mails), built once per model and row count, and prepared by PostgreSQL (lib.statements).
+Neither runs a save() override or a signal: only for models that have neither.
 """
 
 from collections.abc import Callable, Iterable, Sequence

@@ -10,8 +10,8 @@ the one the data is filed under, so it is loaded again next time, never kept sta
 
 Within a request (ConfigStampMiddleware, `per_request()`) the stamp is read once, at the first
 `cached()` call (or with the request's first statement, `stamp_subquery()` and `adopt_stamp()`:
-the API reads it with the token), and reused: the request sees the configuration as it was then, as if it had
-read all of it at once. A request that writes to a configuration table itself (any statement
+the API reads it with the token), and reused: the request sees the configuration as it was
+then, as if it had read all of it at once. A request that writes to a configuration table itself (any statement
 but a SELECT naming one of the tables the triggers watch, seen by an execute wrapper) reads
 the stamp at every call from then on, as outside a request, so its own changes — and their
 rollback — are seen at once.
