@@ -343,7 +343,8 @@ def report(name: str, results: dict, clients: int) -> None:
             if any(results[name].database_cpu for name in ("minimal", "create", "list_1"))
             else ""
         )
-        + ", wall clock beside"
+        + "; the load generator's own CPU (the same client for every figure, on the same two cores);"
+        + " wall clock beside"
     )
     for label, name in (
         ("minimal", "minimal"),
@@ -356,7 +357,8 @@ def report(name: str, results: dict, clients: int) -> None:
         run = results[name]
         database = f" + {run.cpu_ms(run.database_cpu):5.2f}" if run.database_cpu else ""
         print(
-            f"    {label:16} {run.cpu_ms(run.server_cpu):6.2f}{database} ms CPU"
+            f"    {label:16} {run.cpu_ms(run.server_cpu):6.2f}{database} ms CPU, load generator"
+            f" {run.cpu_ms(run.client_cpu):4.2f}"
             f"   (wall {run.seconds * 1000 / max(1, len(run.latencies)):6.2f} ms per answer, {len(run.latencies)} answers)"
         )
     manager = results["manager_1"]

@@ -140,6 +140,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("VORONKA_TEST_SQLITE") or None}
+# PostgreSQL keeps the plans of the statements every API request runs (voronka.lib.statements);
+# off for a connection pooler in transaction mode that cannot follow prepared statements.
+VORONKA_PREPARED_STATEMENTS = _env_bool("PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -151,3 +151,66 @@ def test_a_create_reads_the_configuration_stamp_once(api, manager):
 
     assert response.status_code == 201
     assert sum("crm_configversion" in q["sql"] for q in captured.captured_queries) == 1
+
+
+def test_the_token_statement_reads_the_role_rights_and_a_change_shows_at_the_next_request(
+    api, manager, admin
+):
+    from voronka.accounts.models import Scope
+    from voronka.accounts.services import set_role_rights
+    from voronka.crm.services.leads import create_lead
+
+    create_lead(actor=admin, title="Someone else's", assigned_to=admin, on_duplicate="create")
+    set_role_rights(manager.role, {("lead", "read"): Scope.OWN}, actor=admin)
+    with CaptureQueriesContext(connection) as captured:
+        own = api.get("/leads", user=manager)
+
+    set_role_rights(manager.role, {("lead", "read"): Scope.ALL}, actor=admin)
+    every = api.get("/leads", user=manager)
+    set_role_rights(manager.role, {("lead", "read"): Scope.NONE}, actor=admin)
+    none = api.get("/leads", user=manager)
+
+    assert not [q for q in captured.captured_queries if q["sql"].startswith("SELECT entity, action, scope")]
+    assert own.json()["items"] == []
+    assert [item["title"] for item in every.json()["items"]] == ["Someone else's"]
+    assert none.json()["items"] == []
+
+
+def test_a_create_takes_eight_statements(api, manager):
+    from voronka.crm.models import ConfigVersion
+
+    ConfigVersion.objects.get_or_create(pk=1, defaults={"version": 1})  # as a migrated database has
+    body = {"title": "Pumps", "phones": ["+7 495 100 20 30"], "emails": ["a@example.org"], "source": "WEB"}
+    first = {"title": "First", "phones": ["+7 495 100 20 31"], "emails": ["b@example.org"], "source": "WEB"}
+    api.post("/leads", first, user=manager)  # the sources are kept from now on
+
+    with CaptureQueriesContext(connection) as captured:
+        response = api.post("/leads", body, user=manager)
+
+    assert response.status_code == 201
+    assert response.json()["duplicates"] == []
+    statements = [q["sql"].split(" (")[0].split(" WHERE")[0] for q in captured.captured_queries]
+    # the token with its user, the role's rights and the configuration stamp; the transaction
+    # (a savepoint in a test); one INSERT each for the lead, its phones and e-mails, the stage
+    # history and the timeline; the answer's look-up of duplicates the manager may see
+    assert len(statements) == 8, statements
+    assert [s.split()[0] for s in statements] == [
+        "SELECT", "SAVEPOINT", "INSERT", "INSERT", "INSERT", "INSERT", "RELEASE", "SELECT"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", ["\\u0000", "\\ud800", "ok \\udfff", "\\ud83d"])
+def test_a_nul_character_or_a_lone_surrogate_anywhere_in_the_body_is_refused(api, manager, text):
+    body = '{"title": "Pumps", "custom": {"x": ["a", "' + text + '"]}}'
+
+    response = api.post("/leads", body, user=manager)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "request.malformed"
+
+
+def test_a_surrogate_pair_is_a_character_like_any_other(api, manager):
+    response = api.post("/leads", '{"title": "Pumps \\ud83d\\ude80", "on_duplicate": "create"}', user=manager)
+
+    assert response.status_code == 201
+    assert response.json()["title"] == "Pumps 🚀"

@@ -1,13 +1,14 @@
-"""crm.bulk_insert.insert_one writes a row exactly as save() does, with one prepared statement."""
+"""crm.bulk_insert.insert_one (insert_many) writes rows exactly as save() does, in one statement."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from voronka.crm.bulk_insert import insert_one
-from voronka.crm.models import StageHistory, TimelineEntry
+from voronka.crm.bulk_insert import MANY_LIMIT, insert_many, insert_one
+from voronka.crm.models import Communication, Lead, StageHistory, TimelineEntry
 from voronka.crm.selectors.pipelines import first_lead_status
 from voronka.crm.services.leads import create_lead
 
@@ -44,3 +45,50 @@ def test_defaults_are_filled_as_save_fills_them(manager):
     row = StageHistory.objects.get(pk=entry.pk)
     assert (row.is_backward, row.reason, row.moved_by_id, row.deal_id) == (False, "", None, None)
     assert row.moved_at is not None
+
+
+def test_a_few_rows_go_in_one_statement_in_order_with_their_ids(manager):
+    lead = create_lead(actor=manager, title="Pumps")
+    rows = [
+        Communication(
+            lead=lead, kind="phone", value=f"+7 495 100 20 3{i}", normalized=f"+749510020 3{i}", sort=i
+        )
+        for i in range(3)
+    ]
+
+    with CaptureQueriesContext(connection) as captured:
+        inserted = insert_many(rows)
+
+    assert len(captured.captured_queries) == 1
+    assert inserted == rows
+    stored = dict(Communication.objects.filter(lead=lead).values_list("pk", "value"))
+    assert {row.pk: row.value for row in rows} == stored
+    assert all(not row._state.adding for row in rows)
+
+
+def test_more_rows_than_one_statement_takes_are_split(manager):
+    lead = create_lead(actor=manager, title="Pumps")
+    rows = [
+        Communication(
+            lead=lead, kind="email", value=f"a{i}@example.org", normalized=f"a{i}@example.org", sort=i
+        )
+        for i in range(MANY_LIMIT + 3)
+    ]
+
+    with CaptureQueriesContext(connection) as captured:
+        insert_many(rows)
+
+    assert len(captured.captured_queries) == 2
+    stored = dict(Communication.objects.filter(lead=lead).values_list("pk", "sort"))
+    assert stored == {row.pk: row.sort for row in rows}
+
+
+def test_a_lead_is_inserted_as_save_would(manager):
+    lead = create_lead(
+        actor=manager, title="Pumps", amount="15000.50", utm={"utm_source": "ya"}, phones=["+7 495 100 20 30"]
+    )
+
+    row = Lead.objects.values("title", "amount", "utm", "currency", "created_at", "is_closed").get(pk=lead.pk)
+    assert row["amount"] == Decimal("15000.50") and row["utm"] == {"utm_source": "ya"}
+    assert (row["title"], row["is_closed"], row["created_at"]) == ("Pumps", False, lead.created_at)
+    assert row["currency"] == lead.currency and not lead._state.adding

@@ -3,7 +3,8 @@
 `accounts` answers only *which* scope; the selectors of `crm` and the other apps turn
 it into a filter on the item's responsible user (`owner_ids`), so the same scoping
 serves lists, boards, reports, search and export. Rights are loaded once per user
-object (one query) and cached on it.
+object (one query, or none when the statement that read the user read them too:
+`rights_subquery`) and cached on it.
 """
 
 from collections.abc import Iterable
@@ -44,11 +45,38 @@ def scope_for(user: User | None, entity: str, action: str) -> Scope:
 
 
 def _role_rights(role_id: int) -> list[tuple[str, str, int]]:
-    # Read on every scoped request: one raw statement (the ORM's query building costs more).
+    # Read once per user object: one raw statement (the ORM's query building costs more). An API
+    # request has them already, read with its token (`rights_subquery`).
     table = connection.ops.quote_name(RolePermission._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT entity, action, scope FROM {table} WHERE role_id = %s", [role_id])  # noqa: S608
         return cursor.fetchall()
+
+
+def rights_subquery(role_column: str) -> str:
+    """SQL for a column with the rights of the role in `role_column`, as text for `remember_rights`.
+
+    A statement that reads a user (the API's token look-up) reads the role's rights with it, so
+    a request needs no statement of its own for them and always sees them as they are now.
+    """
+    table = connection.ops.quote_name(RolePermission._meta.db_table)
+    parts = "p.entity || ':' || p.action || ':' || p.scope"
+    if connection.vendor == "postgresql":
+        aggregate = f"string_agg({parts}::text, ',')"
+    else:
+        aggregate = f"group_concat({parts}, ',')"
+    return f"(SELECT {aggregate} FROM {table} p WHERE p.role_id = {role_column})"  # noqa: S608 - names from code
+
+
+def remember_rights(user: User, text: str | None) -> None:
+    """Keep on `user` the rights read by `rights_subquery` (None: the role grants nothing)."""
+    rights: dict[tuple[str, str], Scope] = {}
+    for part in (text or "").split(","):
+        entity, _sep, rest = part.partition(":")
+        action, _sep, scope = rest.partition(":")
+        if scope:
+            rights[(entity, action)] = Scope(int(scope))
+    setattr(user, _CACHE, rights)
 
 
 def owner_ids(user: User | None, entity: str, action: str = Action.READ) -> set[int] | None:

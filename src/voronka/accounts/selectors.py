@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hashlib
+from functools import cache
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -10,6 +11,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import ApiToken, Department, Role, User
+from voronka.accounts.rights import remember_rights, rights_subquery
+from voronka.lib import statements
 from voronka.lib.errors import NotFound
 
 TOKEN_MAX_LENGTH = 200
@@ -59,20 +62,24 @@ def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def active_token(raw: str) -> ApiToken | None:
+def active_token(raw: str, *, with_column: str = "") -> ApiToken | None:
     """Return the unrevoked token with this text, with its (active) user; None otherwise.
 
-    Every API request starts here, so it is one raw statement, and the user is built from its
-    row with the columns' converters (what the ORM does, without building a query each time:
-    the ORM, or even a raw queryset, costs several times what running the statement does).
+    `with_column`: an SQL expression a higher layer wants read in the same statement (a scalar
+    subquery on a table of its own); its value is the token's `also_read`.
+
+    Every API request starts here, so it is one raw statement (prepared: lib.statements) that
+    reads the user's rights too (accounts.rights.rights_subquery), and the user is built from
+    its row with the columns' converters (what the ORM does, without building a query each
+    time: the ORM, or even a raw queryset, costs several times what running the statement does).
     """
     raw = (raw or "").strip()
     if not raw or len(raw) > TOKEN_MAX_LENGTH:
         return None
     digest = token_digest(raw)
     fields, converters = _user_columns()
-    with connection.cursor() as cursor:
-        cursor.execute(_token_sql(), [digest, True, False])
+    with statements.cursor() as cursor:
+        cursor.execute(_token_sql(connection.vendor, with_column), [digest, True, False])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -81,7 +88,8 @@ def active_token(raw: str) -> ApiToken | None:
         for convert in field_converters:
             values[index] = convert(values[index], fields[index], connection)
     user = User.from_db(connection.alias, [field.attname for field in fields], values)
-    token_id, name, prefix, read_only, last_used = row[len(fields) :]
+    token_id, name, prefix, read_only, last_used, rights, also_read = row[len(fields) :]
+    remember_rights(user, rights)
     token = ApiToken(
         id=token_id,
         user=user,
@@ -93,6 +101,7 @@ def active_token(raw: str) -> ApiToken | None:
         revoked_at=None,
     )
     token._state.adding, token._state.db = False, user._state.db
+    token.also_read = also_read
     return token
 
 
@@ -114,12 +123,14 @@ def _user_columns() -> tuple[list, list]:
     return fields, converters
 
 
-def _token_sql() -> str:
+@cache
+def _token_sql(vendor: str, with_column: str) -> str:
     quote = connection.ops.quote_name
     users, tokens = quote(User._meta.db_table), quote(ApiToken._meta.db_table)
     columns = ", ".join(f"u.{quote(field.column)}" for field in User._meta.concrete_fields)
     return (
-        f"SELECT {columns}, t.id, t.name, t.prefix, t.is_read_only, t.last_used_at "  # noqa: S608 - names from the models
+        f"SELECT {columns}, t.id, t.name, t.prefix, t.is_read_only, t.last_used_at, "  # noqa: S608 - names from the models
+        f"{rights_subquery('u.' + quote(User._meta.get_field('role').column))}, {with_column or 'NULL'} "
         f"FROM {users} u INNER JOIN {tokens} t ON t.user_id = u.id "
         f"WHERE t.token_hash = %s AND t.revoked_at IS NULL AND u.is_active = %s AND u.is_system = %s"
     )

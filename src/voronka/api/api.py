@@ -59,13 +59,22 @@ def _check_strings(value: Any) -> None:
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item or any(0xD800 <= ord(ch) <= 0xDFFF for ch in item):
+            if "\x00" in item or not _encodes(item):
                 raise ValueError("NUL character or lone surrogate in a string")
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
+
+
+def _encodes(text: str) -> bool:
+    """False for a string with a lone surrogate (UTF-8 cannot encode one; checked in C)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class VoronkaAPI(NinjaAPI):

@@ -9,8 +9,9 @@ The stamp is read before the data: a change committed in between leaves a newer 
 the one the data is filed under, so it is loaded again next time, never kept stale.
 
 Within a request (ConfigStampMiddleware, `per_request()`) the stamp is read once, at the first
-`cached()` call, and reused: the request sees the configuration as it was then, as if it had
-read all of it at once. A request that writes to a configuration table itself (any statement
+`cached()` call (or with the request's first statement, `stamp_subquery()` and `adopt_stamp()`:
+the API reads it with the token), and reused: the request sees the configuration as it was
+then, as if it had read all of it at once. A request that writes to a configuration table itself (any statement
 but a SELECT naming one of the tables the triggers watch, seen by an execute wrapper) reads
 the stamp at every call from then on, as outside a request, so its own changes — and their
 rollback — are seen at once.
@@ -38,6 +39,19 @@ def current_version() -> int | None:
         cursor.execute(f"SELECT version FROM {table} WHERE id = 1")  # noqa: S608 - table name from the model
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def stamp_subquery() -> str:
+    """SQL reading the stamp as a column of another statement (the API's token look-up)."""
+    table = connection.ops.quote_name(ConfigVersion._meta.db_table)
+    return f"(SELECT version FROM {table} WHERE id = 1)"  # noqa: S608 - table name from the model
+
+
+def adopt_stamp(version: int | None) -> None:
+    """Use `version`, read by the request's first statement (`stamp_subquery`), as its stamp."""
+    scope = getattr(connection, "config_stamp_scope", None)
+    if scope is not None and not scope.written and scope.stamp is _UNREAD:
+        scope.stamp = version
 
 
 def cached(name: str, load: Callable[[], T]) -> T:

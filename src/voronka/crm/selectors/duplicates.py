@@ -11,6 +11,7 @@ from django.db import connection
 from voronka.accounts.models import User
 from voronka.accounts.rights import owner_ids
 from voronka.crm.models import Communication, Company, Contact, Lead
+from voronka.lib import statements
 from voronka.lib.emails import try_normalize_email
 from voronka.lib.phones import try_normalize_phone
 from voronka.lib.text import company_key
@@ -91,7 +92,7 @@ def _communication_rows(phone_keys: set[str], email_keys: set[str], limit: int) 
     """(kind, normalized, lead, contact, company) of the communications with these values.
 
     Every create runs it: one raw statement on the (kind, normalized) index, since building it
-    with the ORM costs several times what running it does.
+    with the ORM costs several times what running it does (prepared: lib.statements).
     """
     conditions, params = [], []
     for kind, keys in ((Communication.Kind.PHONE, phone_keys), (Communication.Kind.EMAIL, email_keys)):
@@ -103,7 +104,7 @@ def _communication_rows(phone_keys: set[str], email_keys: set[str], limit: int) 
         f"SELECT kind, normalized, lead_id, contact_id, company_id FROM {table} "  # noqa: S608 - placeholders only
         f"WHERE {' OR '.join(conditions)} LIMIT %s"
     )
-    with connection.cursor() as cursor:
+    with statements.cursor() as cursor:
         cursor.execute(sql, [*params, limit])
         return cursor.fetchall()
 

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from django.utils.translation import gettext_lazy as _
 
+from voronka.crm import bulk_insert
 from voronka.crm.models import Communication
 from voronka.lib.emails import normalize_email
 from voronka.lib.errors import Invalid
@@ -125,17 +126,19 @@ def replace(item, parsed: dict[str, list[Comm]], *, fresh: bool = False) -> bool
     """
     owner = {item.kind.value: item}
     if fresh:
-        created = Communication.objects.bulk_create(
-            Communication(
-                kind=KIND_ARGUMENTS[name],
-                label=c.label,
-                value=c.value,
-                normalized=c.normalized,
-                sort=i,
-                **owner,
-            )
-            for name, comms in parsed.items()
-            for i, c in enumerate(comms)
+        created = bulk_insert.insert_many(
+            [
+                Communication(
+                    kind=KIND_ARGUMENTS[name],
+                    label=c.label,
+                    value=c.value,
+                    normalized=c.normalized,
+                    sort=i,
+                    **owner,
+                )
+                for name, comms in parsed.items()
+                for i, c in enumerate(comms)
+            ]
         )
         # What the new item's answer shows (crm.selectors.lists.row_of), without reading it back.
         item.fresh_communications = created

@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import Action, User
-from voronka.crm import config_cache, locks
+from voronka.crm import bulk_insert, config_cache, locks
 from voronka.crm.errors import MoveRefused
 from voronka.crm.models import CrmSettings, Lead, Pipeline, Stage
 from voronka.crm.selectors.pipelines import first_lead_status, lead_pipeline
@@ -83,7 +83,7 @@ def create_lead(
         lead.title = default_title(lead, parsed)
     given = comms.flatten(parsed)
     items.refresh_search_text(lead, given)
-    lead.save()
+    bulk_insert.insert_one(lead)
     if parsed:
         comms.replace(lead, parsed, fresh=True)
     changed = []

@@ -1,0 +1,70 @@
+"""A cursor for the few statements every request runs, prepared once per connection.
+
+Django sends PostgreSQL each statement as text with its values spelled in (client-side
+binding), so the server parses and plans it again on every request, and psycopg builds the
+text in Python. The statements every create or list runs the same way (the token look-up, the
+inserts of an item, its history row and timeline entry) are better prepared: PostgreSQL keeps
+their plan for the connection, and the values travel apart (server-side binding). The cursor is
+wrapped by Django as any other (execute wrappers, CaptureQueriesContext); a logged statement
+shows its placeholders, its values beside it.
+
+`PREPARED_STATEMENTS=false` (the environment; the setting VORONKA_PREPARED_STATEMENTS) turns it
+off: a connection pooler in transaction mode older than PgBouncer 1.21 cannot follow prepared
+statements. SQLite prepares
+and keeps every statement by itself (the sqlite3 module's statement cache): nothing to do there.
+"""
+
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import connection
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+
+
+def cursor() -> CursorWrapper:
+    """Return a cursor of the default connection whose statements PostgreSQL prepares."""
+    if connection.vendor != "postgresql" or not getattr(settings, "VORONKA_PREPARED_STATEMENTS", True):
+        return connection.cursor()
+    # As connection.cursor() does, with a cursor class of our own.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's preparing off (None); a threshold never reached turns it on for
+        # the statements that ask (ours), and leaves Django's own cursors unprepared as before.
+        raw.prepare_threshold = _ONLY_WHEN_ASKED
+    prepared = _prepared_class()(raw)
+    connection.validate_thread_sharing()
+    if connection.queries_logged:
+        return _Logged(prepared, connection)
+    return connection.make_cursor(prepared)
+
+
+class _Logged(CursorDebugWrapper):
+    """Logs a statement as written, with its values apart: Django would show the text it sent
+    with client-side binding, and there is none with server-side binding."""
+
+    @contextmanager
+    def debug_sql(self, sql=None, params=None, use_last_executed_query=False, many=False):
+        with super().debug_sql(sql, params, use_last_executed_query=False, many=many):
+            yield
+
+
+_ONLY_WHEN_ASKED = 2**62
+
+
+_CLASS: list[type] = []
+
+
+def _prepared_class() -> type:
+    if not _CLASS:
+        from django.db.backends.postgresql.base import ServerBindingCursor
+
+        class PreparedCursor(ServerBindingCursor):
+            """Server-side binding, and every statement prepared (psycopg keeps 100 a connection)."""
+
+            def execute(self, query, params=None, *, prepare=None, binary=None):
+                return super().execute(query, params, prepare=True, binary=binary)
+
+        _CLASS.append(PreparedCursor)
+    return _CLASS[0]
