@@ -93,6 +93,7 @@ class Prepared:
     matches: list[Match] = field(default_factory=list)
     # Computed while cleaning (in the worker) when it does not depend on the id; None: at write time.
     search_text: str | None = None
+    template: bulk_rows.Template | None = None  # the rows to write, but for the ids (bulk_rows.usable)
 
 
 @dataclass
@@ -193,7 +194,7 @@ def _prepare_one(context: BulkContext, row: ItemInput) -> Prepared | RowResult:
         stage, pipeline = _place(context, row, cleaned, parsed)
     except DomainError as error:
         return RowResult(ref=row.ref, outcome=Outcome.FAILED, error=error)
-    return Prepared(
+    prepared = Prepared(
         ref=row.ref,
         cleaned=cleaned,
         parsed=parsed,
@@ -205,6 +206,8 @@ def _prepare_one(context: BulkContext, row: ItemInput) -> Prepared | RowResult:
         created_at=row.created_at,
         search_text=_early_search_text(kind, cleaned, parsed),
     )
+    prepared.template = bulk_rows.template(kind, prepared)
+    return prepared
 
 
 def _early_search_text(kind: str, cleaned: dict[str, Any], parsed) -> str | None:
@@ -558,6 +561,7 @@ class _Pending:
 def _merge_pending(into: Prepared, row: Prepared) -> None:
     """Merge a row into a row of the same batch not written yet, as merge_into would after it was written."""
     into.search_text = None  # names or phones may change: computed again when written
+    into.template = None
     current = _Fields(into.cleaned)
     into.cleaned.update(duplicates.fillable(current, row.cleaned))
     have = {(c.kind, c.normalized) for c in comms.flatten(into.parsed)}
