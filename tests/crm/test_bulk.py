@@ -289,3 +289,75 @@ def test_leads_of_one_company_are_not_duplicates_of_each_other(manager, lead_sta
     )
 
     assert [r.outcome for r in results] == [Outcome.CREATED, Outcome.CREATED]
+
+
+def _written(model, ids):
+    """The written rows of `ids` and of their communications, history and timeline, without ids and times."""
+    skip = {"id", "created_at", "updated_at", "stage_changed_at", "closed_at"}
+    owner = f"{model._meta.model_name}_id"
+    items = [
+        {k: v for k, v in row.items() if k not in skip}
+        for row in model.objects.filter(pk__in=ids).order_by("pk").values()
+    ]
+    position = {pk: n for n, pk in enumerate(sorted(ids))}
+    others = [
+        sorted(
+            (position[row[owner]], row["kind"], row["label"], row["value"], row["normalized"], row["sort"])
+            for row in Communication.objects.filter(**{f"{owner}__in": ids}).values()
+        ),
+        sorted(
+            (position[row[owner]], row["to_stage_id"], row["assigned_to_id"], row["moved_by_id"])
+            for row in StageHistory.objects.filter(**{f"{owner}__in": ids}).values()
+        )
+        if model is not Company
+        else [],
+        sorted(
+            (position[row[owner]], row["kind"], str(row["data"]))
+            for row in TimelineEntry.objects.filter(**{f"{owner}__in": ids}).values()
+        ),
+    ]
+    return items, others
+
+
+@pytest.mark.parametrize("kind", ["lead", "company"])
+def test_rows_prepared_while_cleaning_are_written_as_the_writer_builds_them(kind, manager, lead_statuses):
+    # given: the same batch twice, once with the rows the worker prepares (bulk_rows.Template),
+    # once without them (the writer builds every row, as for a row changed after cleaning)
+    from django.db import transaction
+
+    from voronka.crm.services.bulk import create_prepared, load_context, prepare
+
+    if kind == "company":
+        rows = [
+            ItemInput(ref=1, values={"title": "ООО «Ромашка»", "phones": ["84951096375"]}),
+            ItemInput(ref=2, values={"title": "Лютик", "emails": ["L@Mail.ru"], "revenue": "1 000"}),
+        ]
+    else:
+        rows = [
+            lead_row(1, first_name="Анна", last_name="Орлова", phones=["8 (495) 109-63-75", "+7 916 000 00 01"]),
+            lead_row(2, company_title="Ромашка", emails=["A@Mail.ru"], amount="1 234,50"),
+            lead_row(3, phones=["+7 916 000 00 02"], source="CALL", custom={}),
+            lead_row(4, first_name="Пётр", phones=["8 (495) 109-63-75"]),  # a duplicate of row 1
+        ]
+    context = load_context(kind)
+    model = Lead if kind == "lead" else Company
+    written = []
+    for keep in (True, False):
+        prepared = prepare(context, rows)
+        assert all(row.template is not None for row in prepared)
+        if not keep:
+            for row in prepared:
+                row.template = None
+
+        # when
+        with transaction.atomic():
+            results = create_prepared(kind, prepared, actor=manager, on_duplicate="skip", import_job_id=7)
+            ids = [r.item_id for r in results if r.outcome == Outcome.CREATED]
+            written.append(([r.outcome for r in results], _written(model, ids)))
+            transaction.set_rollback(True)
+
+    # then
+    assert written[0] == written[1]
+    assert written[0][0] == [Outcome.CREATED] * (len(rows) - 1) + [
+        Outcome.SKIPPED if kind == "lead" else Outcome.CREATED
+    ]
