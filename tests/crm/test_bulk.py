@@ -334,7 +334,9 @@ def test_rows_prepared_while_cleaning_are_written_as_the_writer_builds_them(kind
         ]
     else:
         rows = [
-            lead_row(1, first_name="Анна", last_name="Орлова", phones=["8 (495) 109-63-75", "+7 916 000 00 01"]),
+            lead_row(
+                1, first_name="Анна", last_name="Орлова", phones=["8 (495) 109-63-75", "+7 916 000 00 01"]
+            ),
             lead_row(2, company_title="Ромашка", emails=["A@Mail.ru"], amount="1 234,50"),
             lead_row(3, phones=["+7 916 000 00 02"], source="CALL", custom={}),
             lead_row(4, first_name="Пётр", phones=["8 (495) 109-63-75"]),  # a duplicate of row 1

@@ -279,7 +279,9 @@ def test_a_lone_row_with_values_of_its_own_is_put_right(general_pipeline):
     # when
     StageHistory.objects.bulk_create(
         [
-            StageHistory(deal=alone, pipeline=g, to_stage=stage(g, "NEW"), moved_at=hours(0), lost_at=hours(5)),
+            StageHistory(
+                deal=alone, pipeline=g, to_stage=stage(g, "NEW"), moved_at=hours(0), lost_at=hours(5)
+            ),
             StageHistory(deal=other, pipeline=g, to_stage=stage(g, "NEW"), moved_at=hours(0)),
         ]
     )

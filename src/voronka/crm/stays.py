@@ -72,8 +72,8 @@ def _alone(item: str, row: str) -> str:
     four statements, which are most of what an imported lead's history row costs the database.
     """
     return (
-        f"{row}.left_at IS NULL AND {row}.won_at IS NULL AND {row}.lost_at IS NULL AND NOT EXISTS "
-        f"(SELECT 1 FROM {TABLE} o WHERE o.{item} = {row}.{item} AND o.id <> {row}.id)"  # noqa: S608 - names from code
+        f"{row}.left_at IS NULL AND {row}.won_at IS NULL AND {row}.lost_at IS NULL AND NOT EXISTS "  # noqa: S608 - names from code
+        f"(SELECT 1 FROM {TABLE} o WHERE o.{item} = {row}.{item} AND o.id <> {row}.id)"
     )
 
 
@@ -160,9 +160,7 @@ def _create_sqlite(cursor, *, skip_alone: bool = True) -> None:
         when = f"{row}.{item} IS NOT NULL"
         if row == "NEW" and skip_alone:
             when = f"{when} AND NOT ({_alone(item, row)})"
-        cursor.execute(
-            f"CREATE TRIGGER {name} {event} FOR EACH ROW WHEN {when} BEGIN {'; '.join(body)}; END"
-        )
+        cursor.execute(f"CREATE TRIGGER {name} {event} FOR EACH ROW WHEN {when} BEGIN {'; '.join(body)}; END")
 
 
 def _install_sqlite(schema_editor, *, skip_alone: bool) -> None:
