@@ -7,7 +7,8 @@
   timeline rows as prepared tuples, executemany on SQLite, COPY on PostgreSQL): the ceiling. It
   writes into the same schema (every index and foreign key of the tables), with the same
   connection settings (on SQLite: WAL, synchronous=NORMAL, foreign keys on) and, like the import,
-  one transaction per batch (imports.services.BATCH rows), so it is the ceiling of the import's
+  one transaction per batch (imports.services.BATCH rows; on PostgreSQL committed with
+  synchronous_commit off, as the import commits its batches), so it is the ceiling of the import's
   own writes; its CPU seconds are printed beside the wall time, which on a shared machine mostly
   measures the other work (SQLite runs in-process, so its CPU seconds include the database's
   work; PostgreSQL's server is another process and its CPU is not counted);
@@ -145,7 +146,7 @@ def child(database: str, path: str, mode: str) -> None:
 
 def raw_insert(path: str) -> int:
     """Insert the file's leads with their rows as ready tuples, nothing checked: the database's ceiling."""
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from voronka.accounts.services import system_user
@@ -161,6 +162,8 @@ def raw_insert(path: str) -> int:
 
     def write(batch: list[list[str]]) -> int:
         with transaction.atomic():
+            if connection.vendor == "postgresql":  # as the import's batches commit
+                connection.cursor().execute("SET LOCAL synchronous_commit = off")
             ids = bulk_insert.allocate_ids(Lead, len(batch))
             items, comms, history, timeline = [], [], [], []
             for pk, (first, last, work, mobile, email, *_rest) in zip(ids, batch, strict=True):
