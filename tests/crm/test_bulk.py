@@ -363,3 +363,35 @@ def test_rows_prepared_while_cleaning_are_written_as_the_writer_builds_them(kind
     assert written[0][0] == [Outcome.CREATED] * (len(rows) - 1) + [
         Outcome.SKIPPED if kind == "lead" else Outcome.CREATED
     ]
+
+
+def test_a_prepared_row_crosses_to_the_writer_with_its_communications_once(manager, lead_statuses):
+    # given: rows as the parsing worker sends them (pickled), with and without communications
+    import pickle
+
+    from voronka.crm.services.bulk import load_context, prepare
+
+    rows = [
+        lead_row(
+            1,
+            first_name="Анна",
+            phones=["8 (495) 109-63-75", {"value": "+7 916 000 00 01", "label": "mobile"}],
+        ),
+        lead_row(2, first_name="Пётр", phones=[" "], emails=["A@Mail.ru"]),  # a blank phone: "phones": []
+        lead_row(3, first_name="Иван"),  # no communications at all: parsed is None
+    ]
+    prepared = prepare(load_context("lead"), rows)
+
+    # when
+    data = pickle.dumps(prepared)
+    back = pickle.loads(data)  # noqa: S301 - bytes this test made
+
+    # then: `parsed` is not in the pickle, and is rebuilt from the template's rows as it was
+    assert b"Comm" not in data
+    assert [row.parsed for row in back] == [row.parsed for row in prepared]
+    assert back[1].parsed == {"phones": [], "emails": [prepared[1].parsed["emails"][0]]}
+    assert back[2].parsed is None
+    # and a row that stops using its template keeps its communications
+    back[0].drop_template()
+    assert back[0].template is None
+    assert back[0].parsed == prepared[0].parsed

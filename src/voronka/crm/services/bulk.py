@@ -96,6 +96,27 @@ class Prepared:
     template: bulk_rows.Template | None = None  # the rows to write, but for the ids (bulk_rows.usable)
     keys: list[tuple[str, str]] | None = None  # duplicate control's keys (_keys), computed while cleaning
 
+    # The communications cross to the writer once, as the template's rows: `parsed` is left out of
+    # the pickle and rebuilt from them when the writer asks for it (a merge, a row it builds).
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__
+        if state.get("template") is None or "parsed" not in state:
+            return state
+        return {name: value for name, value in state.items() if name != "parsed"}
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for a missing attribute: `parsed` after unpickling.
+        template = self.__dict__.get("template")
+        if name != "parsed" or template is None:
+            raise AttributeError(name)
+        parsed = self.__dict__["parsed"] = bulk_rows.parsed_of(template)
+        return parsed
+
+    def drop_template(self) -> None:
+        """Forget the prepared rows (the row is changing); its communications stay in `parsed`."""
+        self.__dict__["parsed"] = self.parsed
+        self.template = None
+
 
 @dataclass
 class BulkContext:
@@ -569,7 +590,8 @@ class _Pending:
 def _merge_pending(into: Prepared, row: Prepared) -> None:
     """Merge a row into a row of the same batch not written yet, as merge_into would after it was written."""
     into.search_text = None  # names or phones may change: computed again when written
-    into.template = into.keys = None
+    into.drop_template()
+    into.keys = None
     current = _Fields(into.cleaned)
     into.cleaned.update(duplicates.fillable(current, row.cleaned))
     have = {(c.kind, c.normalized) for c in comms.flatten(into.parsed)}

@@ -202,7 +202,8 @@ class Template:
     """
 
     item: list[Any]
-    communications: list[tuple[str, str, str, str, int]]
+    communications: list[tuple[str, str, str, str, int]]  # kind, label, value, normalized, sort
+    kinds: tuple[str, ...] | None  # the keys of the row's `parsed` (None: no communications given)
 
 
 def template(kind: str, row) -> "Template | None":
@@ -223,7 +224,21 @@ def template(kind: str, row) -> "Template | None":
             for found in (row.parsed or {}).values()
             for sort, comm in enumerate(found)
         ],
+        kinds=None if row.parsed is None else tuple(row.parsed),
     )
+
+
+_ARGUMENT = {str(kind.value): name for name, kind in comms.KIND_ARGUMENTS.items()}
+
+
+def parsed_of(template: Template) -> dict[str, list[comms.Comm]] | None:
+    """Return the `parsed` communications the template was built from."""
+    if template.kinds is None:
+        return None
+    parsed: dict[str, list[comms.Comm]] = {name: [] for name in template.kinds}
+    for kind, label, value, normalized, _sort in template.communications:
+        parsed[_ARGUMENT[kind]].append(comms.Comm(kind=kind, value=value, label=label, normalized=normalized))
+    return parsed
 
 
 def usable(row) -> bool:
