@@ -93,29 +93,7 @@ class Prepared:
     matches: list[Match] = field(default_factory=list)
     # Computed while cleaning (in the worker) when it does not depend on the id; None: at write time.
     search_text: str | None = None
-    template: bulk_rows.Template | None = None  # the rows to write, but for the ids (bulk_rows.usable)
     keys: list[tuple[str, str]] | None = None  # duplicate control's keys (_keys), computed while cleaning
-
-    # The communications cross to the writer once, as the template's rows: `parsed` is left out of
-    # the pickle and rebuilt from them when the writer asks for it (a merge, a row it builds).
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__
-        if state.get("template") is None or "parsed" not in state:
-            return state
-        return {name: value for name, value in state.items() if name != "parsed"}
-
-    def __getattr__(self, name: str) -> Any:
-        # Only called for a missing attribute: `parsed` after unpickling.
-        template = self.__dict__.get("template")
-        if name != "parsed" or template is None:
-            raise AttributeError(name)
-        parsed = self.__dict__["parsed"] = bulk_rows.parsed_of(template)
-        return parsed
-
-    def drop_template(self) -> None:
-        """Forget the prepared rows (the row is changing); its communications stay in `parsed`."""
-        self.__dict__["parsed"] = self.parsed
-        self.template = None
 
 
 @dataclass
@@ -228,7 +206,6 @@ def _prepare_one(context: BulkContext, row: ItemInput) -> Prepared | RowResult:
         created_at=row.created_at,
         search_text=_early_search_text(kind, cleaned, parsed),
     )
-    prepared.template = bulk_rows.template(kind, prepared)
     prepared.keys = _keys(kind, prepared)
     return prepared
 
@@ -590,7 +567,6 @@ class _Pending:
 def _merge_pending(into: Prepared, row: Prepared) -> None:
     """Merge a row into a row of the same batch not written yet, as merge_into would after it was written."""
     into.search_text = None  # names or phones may change: computed again when written
-    into.drop_template()
     into.keys = None
     current = _Fields(into.cleaned)
     into.cleaned.update(duplicates.fillable(current, row.cleaned))

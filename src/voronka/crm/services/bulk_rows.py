@@ -6,8 +6,6 @@ the ItemCreated / StageChanged events. Called by crm.services.bulk inside its tr
 """
 
 import datetime as dt
-from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -35,32 +33,15 @@ def write(
     staged = kind in ("lead", "deal")
     history_ids = bulk_insert.allocate_ids(StageHistory, len(rows)) if staged else []
     repeat = _repeat_clients(rows) if kind == "deal" else (set(), set())
-    columns = _columns(model)
+    columns = [field.attname for field in model._meta.concrete_fields]
     defaults = _defaults(model)
     item_rows, comm_rows, history_rows, timeline_rows = [], [], [], []
     published: list[object] = []
-    at = _positions(model)
     for number, (row, pk) in enumerate(zip(rows, ids, strict=True)):
-        if usable(row):
-            item = list(row.template.item)
-            created = row.created_at or now
-            owner = row.cleaned.get("assigned_to")
-            assigned_to_id = owner.pk if owner is not None else None
-            item[at["id"]] = pk
-            item[at["created_by_id"]] = actor.pk
-            item[at["created_at"]] = item[at["updated_at"]] = created
-            item[at["assigned_to_id"]] = assigned_to_id
-            if staged:
-                item[at["stage_changed_at"]] = created
-                item[at["closed_at"]] = created if row.stage.closes_items else None
-            item_rows.append(item)
-            comm_rows.extend([(*comm, pk) for comm in row.template.communications])
-        else:
-            values = _item_values(kind, row, pk, actor=actor, now=now, repeat=repeat)
-            item_rows.append([values.get(name, defaults[name]) for name in columns])
-            comm_rows.extend(_communications(kind, row, pk))
-            created = values["created_at"]
-            assigned_to_id = values.get("assigned_to_id")
+        values = _item_values(kind, row, pk, actor=actor, now=now, repeat=repeat)
+        item_rows.append([values.get(name, defaults[name]) for name in columns])
+        comm_rows.extend(_communications(kind, row, pk))
+        created = values["created_at"]
         if staged:
             entry_id = history_ids[number]
             history_rows.append(
@@ -72,7 +53,7 @@ def write(
                     row.stage.pk,
                     created,
                     actor.pk,
-                    assigned_to_id,
+                    values.get("assigned_to_id"),
                     False,
                     "",
                 )
@@ -127,22 +108,38 @@ def write(
     return {id(row): pk for row, pk in zip(rows, ids, strict=True)}
 
 
-@cache
 def _defaults(model: type[models.Model]) -> dict[str, Any]:
-    # Read-only: the defaults' dicts are shared by the rows (the times are always set by write()).
     return {field.attname: field.get_default() for field in model._meta.concrete_fields}
 
 
 def _item_values(kind: str, row, pk: int, *, actor: User, now: dt.datetime, repeat) -> dict[str, Any]:
-    values = _fields(kind, row)
-    values["id"] = pk
+    spec = items.FIELDS[kind]
+    values: dict[str, Any] = {"id": pk}
+    for name, value in row.cleaned.items():
+        if spec.get(name) in _FOREIGN:
+            values[f"{name}_id"] = value.pk if value is not None else None
+        else:
+            values[name] = value
     created = row.created_at or now
-    values.update(created_by_id=actor.pk, created_at=created, updated_at=created)
+    values.update(custom=row.custom, created_by_id=actor.pk, created_at=created, updated_at=created)
+    if kind in ("lead", "deal", "company"):
+        values.setdefault("currency", settings.DEFAULT_CURRENCY)
     if kind in ("lead", "deal"):
-        values.update(closed_at=created if values["is_closed"] else None, stage_changed_at=created)
+        closes = row.stage.closes_items
+        values.update(is_closed=closes, closed_at=created if closes else None, stage_changed_at=created)
     cleaned = row.cleaned
     if kind == "lead":
-        values["title"] = values["title"] or leads.numbered_title(pk)
+        values["status_id"] = row.stage.pk
+        values["is_repeat"] = bool(cleaned.get("contact") or cleaned.get("company"))
+        values["title"] = cleaned.get("title") or (
+            leads.title_from(
+                cleaned.get("first_name", ""),
+                cleaned.get("last_name", ""),
+                cleaned.get("company_title", ""),
+                row.parsed,
+            )
+            or leads.numbered_title(pk)
+        )
     elif kind == "deal":
         contact, company = cleaned.get("contact"), cleaned.get("company")
         contacts, companies = repeat
@@ -157,109 +154,12 @@ def _item_values(kind: str, row, pk: int, *, actor: User, now: dt.datetime, repe
         values["title"] = (
             cleaned.get("title") or deals.default_title(_Client(cleaned)) or deals.numbered_title(pk)
         )
+    elif kind == "company":
+        values["title_key"] = company_key(values.get("title", ""))
     if row.search_text is None:
         row.search_text = search_text_for(kind, values, row.parsed, pk=pk)
     values["search_text"] = row.search_text
     return values
-
-
-def _fields(kind: str, row) -> dict[str, Any]:
-    """The item's column values that depend on the row alone (not on its id, the actor or the time)."""
-    spec = items.FIELDS[kind]
-    values: dict[str, Any] = {}
-    for name, value in row.cleaned.items():
-        if spec.get(name) in _FOREIGN:
-            values[f"{name}_id"] = value.pk if value is not None else None
-        else:
-            values[name] = value
-    values["custom"] = row.custom
-    if kind in ("lead", "deal", "company"):
-        values.setdefault("currency", settings.DEFAULT_CURRENCY)
-    if kind in ("lead", "deal"):
-        values["is_closed"] = row.stage.closes_items
-    cleaned = row.cleaned
-    if kind == "lead":
-        values["status_id"] = row.stage.pk
-        values["is_repeat"] = bool(cleaned.get("contact") or cleaned.get("company"))
-        values["title"] = cleaned.get("title") or leads.title_from(
-            cleaned.get("first_name", ""),
-            cleaned.get("last_name", ""),
-            cleaned.get("company_title", ""),
-            row.parsed,
-        )
-    elif kind == "company":
-        values["title_key"] = company_key(values.get("title", ""))
-    return values
-
-
-@dataclass
-class Template:
-    """An item's row and its communications' rows without the ids, the actor and the time.
-
-    Built while cleaning (crm.services.bulk.prepare, in an import's parsing worker), so the writer
-    only fills in those; None where the row needs its id (an untitled lead), the batch (a deal:
-    repeat flag, client's name) or was changed after cleaning (a link, a merge; see `usable`).
-    """
-
-    item: list[Any]
-    communications: list[tuple[str, str, str, str, int]]  # kind, label, value, normalized, sort
-    kinds: tuple[str, ...] | None  # the keys of the row's `parsed` (None: no communications given)
-
-
-def template(kind: str, row) -> "Template | None":
-    """Return the row's Template, or None when the writer must build the row itself."""
-    if kind == "deal" or row.search_text is None or row.links:
-        return None
-    values = _fields(kind, row)
-    if kind == "lead" and not values["title"]:
-        return None
-    values["search_text"] = row.search_text
-    model = items.ITEM_MODELS[kind]
-    defaults = _defaults(model)
-    columns = _columns(model)
-    return Template(
-        item=[values.get(name, defaults[name]) for name in columns],
-        communications=[
-            (comm.kind, comm.label, comm.value, comm.normalized, sort)
-            for found in (row.parsed or {}).values()
-            for sort, comm in enumerate(found)
-        ],
-        kinds=None if row.parsed is None else tuple(row.parsed),
-    )
-
-
-_ARGUMENT = {str(kind.value): name for name, kind in comms.KIND_ARGUMENTS.items()}
-
-
-def parsed_of(template: Template) -> dict[str, list[comms.Comm]] | None:
-    """Return the `parsed` communications the template was built from."""
-    if template.kinds is None:
-        return None
-    parsed: dict[str, list[comms.Comm]] = {name: [] for name in template.kinds}
-    for kind, label, value, normalized, _sort in template.communications:
-        parsed[_ARGUMENT[kind]].append(comms.Comm(kind=kind, value=value, label=label, normalized=normalized))
-    return parsed
-
-
-def usable(row) -> bool:
-    """Whether the row's Template still holds: merging into it drops its search text, linking sets a client."""
-    cleaned = row.cleaned
-    return (
-        row.template is not None
-        and row.search_text is not None
-        and cleaned.get("contact") is None
-        and cleaned.get("company") is None
-    )
-
-
-@cache
-def _columns(model: type[models.Model]) -> list[str]:
-    return [field.attname for field in model._meta.concrete_fields]
-
-
-@cache
-def _positions(model: type[models.Model]) -> dict[str, int]:
-    return {name: index for index, name in enumerate(_columns(model))}
 
 
 def search_text_for(kind: str, values: dict[str, Any], parsed, *, pk: int | None) -> str | None:
