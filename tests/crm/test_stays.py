@@ -272,27 +272,6 @@ def test_values_given_on_insert_are_put_right(general_pipeline):
     assert stored_stays() == expected_stays()
 
 
-def test_a_lone_row_with_values_of_its_own_is_put_right(general_pipeline):
-    # given: the trigger skips a row alone for its item only when it brings no values (migration 0009)
-    g = general_pipeline
-    alone, other = new_deal(g, stage(g, "NEW")), new_deal(g, stage(g, "NEW"))
-    # when
-    StageHistory.objects.bulk_create(
-        [
-            StageHistory(
-                deal=alone, pipeline=g, to_stage=stage(g, "NEW"), moved_at=hours(0), lost_at=hours(5)
-            ),
-            StageHistory(deal=other, pipeline=g, to_stage=stage(g, "NEW"), moved_at=hours(0)),
-        ]
-    )
-    StageHistory.objects.create(deal=other, pipeline=g, to_stage=stage(g, "WON"), moved_at=hours(2))
-    # then
-    assert stored_stays() == expected_stays()
-    assert sorted(stored_stays().values(), key=str) == sorted(
-        [(None, None, None), (hours(2), hours(2), None), (None, None, None)], key=str
-    )
-
-
 def test_a_deal_restored_from_the_recycle_bin_gets_its_stays_back(general_pipeline, admin):
     # given
     from voronka.crm.services.recycle import delete_item, restore

@@ -63,18 +63,6 @@ def _semantics(row: str) -> str:
     return f"(SELECT s.semantics FROM {STAGE} s WHERE s.id = {row}.to_stage_id)"  # noqa: S608
 
 
-def _alone(item: str, row: str) -> str:
-    """SQL: the row `row` (NEW) came without values of its own and is its item's only row.
-
-    Then every statement of `_on_insert` changes nothing: there is no earlier row to leave or to
-    close, and nothing after it to fill its own values from. This is every new item's creation
-    row (a create, a bulk create, an import), so one probe of the item's index stands in for the
-    four statements, which are most of what an imported lead's history row costs the database.
-    """
-    alone = f"NOT EXISTS (SELECT 1 FROM {TABLE} o WHERE o.{item} = {row}.{item} AND o.id <> {row}.id)"  # noqa: S608 - names from code
-    return f"{row}.left_at IS NULL AND {row}.won_at IS NULL AND {row}.lost_at IS NULL AND {alone}"
-
-
 def _on_insert(item: str) -> list[str]:
     """The statements an inserted row NEW runs (one of the item columns)."""
     statements = [
@@ -148,21 +136,18 @@ _SQLITE_TRIGGERS = [
 ]
 
 
-def _create_sqlite(cursor, *, skip_alone: bool = True) -> None:
-    """Create the SQLite row triggers (`cursor`: anything with `execute(sql)`).
-
-    `skip_alone`: an inserted row alone for its item runs nothing (migration 0009; 0008 ran all).
-    """
+def _create_sqlite(cursor) -> None:
+    """Create the SQLite row triggers (`cursor`: anything with `execute(sql)`)."""
     for name, event, row, item in _SQLITE_TRIGGERS:
         body = _on_insert(item) if row == "NEW" else _on_delete(item)
-        when = f"{row}.{item} IS NOT NULL"
-        if row == "NEW" and skip_alone:
-            when = f"{when} AND NOT ({_alone(item, row)})"
-        cursor.execute(f"CREATE TRIGGER {name} {event} FOR EACH ROW WHEN {when} BEGIN {'; '.join(body)}; END")
+        cursor.execute(
+            f"CREATE TRIGGER {name} {event} FOR EACH ROW WHEN {row}.{item} IS NOT NULL "
+            f"BEGIN {'; '.join(body)}; END"
+        )
 
 
-def _install_sqlite(schema_editor, *, skip_alone: bool) -> None:
-    _create_sqlite(schema_editor, skip_alone=skip_alone)
+def _install_sqlite(schema_editor) -> None:
+    _create_sqlite(schema_editor)
     statements = "; ".join(_on_semantics(item) for item in ITEMS)
     schema_editor.execute(
         f"CREATE TRIGGER {STAGE}_stays_semantics AFTER UPDATE OF semantics ON {STAGE} FOR EACH ROW "
@@ -170,27 +155,18 @@ def _install_sqlite(schema_editor, *, skip_alone: bool) -> None:
     )
 
 
-def _plpgsql_branches(statements, *, guard=None) -> str:
-    def body(item: str) -> str:
-        run = " ".join(f"{s};" for s in statements(item))
-        return f"IF NOT ({guard(item, 'NEW')}) THEN {run} END IF;" if guard else run
-
-    deal, lead = (body(item) for item in ITEMS)
+def _plpgsql_branches(statements) -> str:
+    deal, lead = (" ".join(f"{s};" for s in statements(item)) for item in ITEMS)
     return f"IF {{row}}.deal_id IS NOT NULL THEN {deal} ELSE {lead} END IF;"
 
 
-def _postgresql_function(*, skip_alone: bool = True) -> str:
-    """The row trigger's function; `skip_alone` as in `_create_sqlite`."""
-    insert = _plpgsql_branches(_on_insert, guard=_alone if skip_alone else None).format(row="NEW")
+def _install_postgresql(schema_editor) -> None:
+    insert = _plpgsql_branches(_on_insert).format(row="NEW")
     delete = _plpgsql_branches(_on_delete).format(row="OLD")
-    return (
-        f"CREATE OR REPLACE FUNCTION {TABLE}_stays() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    schema_editor.execute(
+        f"CREATE FUNCTION {TABLE}_stays() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         f"IF TG_OP = 'INSERT' THEN {insert} ELSE {delete} END IF; RETURN NULL; END $$"
     )
-
-
-def _install_postgresql(schema_editor) -> None:
-    schema_editor.execute(_postgresql_function(skip_alone=False))
     schema_editor.execute(
         f"CREATE TRIGGER {TABLE}_stays AFTER INSERT OR DELETE ON {TABLE} "
         f"FOR EACH ROW EXECUTE FUNCTION {TABLE}_stays()"
@@ -209,7 +185,7 @@ def _install_postgresql(schema_editor) -> None:
 def _forwards(apps, schema_editor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
-        _install_sqlite(schema_editor, skip_alone=False)
+        _install_sqlite(schema_editor)
     elif vendor == "postgresql":
         _install_postgresql(schema_editor)
     else:
@@ -254,22 +230,6 @@ def resume(cursor, vendor: str) -> None:
         _create_sqlite(cursor)
     else:
         cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER {TABLE}_stays")
-
-
-def _set_skip_alone(skip_alone: bool):
-    def change(apps, schema_editor) -> None:
-        if schema_editor.connection.vendor == "sqlite":
-            _drop_sqlite(schema_editor)
-            _create_sqlite(schema_editor, skip_alone=skip_alone)
-        else:
-            schema_editor.execute(_postgresql_function(skip_alone=skip_alone))
-
-    return change
-
-
-def skip_alone() -> migrations.RunPython:
-    """The migration operation (0009): an inserted row alone for its item skips the statements."""
-    return migrations.RunPython(_set_skip_alone(True), _set_skip_alone(False), elidable=False)
 
 
 def install() -> migrations.RunPython:

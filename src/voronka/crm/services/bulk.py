@@ -93,6 +93,7 @@ class Prepared:
     matches: list[Match] = field(default_factory=list)
     # Computed while cleaning (in the worker) when it does not depend on the id; None: at write time.
     search_text: str | None = None
+    keys: list[tuple[str, str]] | None = None  # duplicate control's keys (_keys), computed while cleaning
 
 
 @dataclass
@@ -193,7 +194,7 @@ def _prepare_one(context: BulkContext, row: ItemInput) -> Prepared | RowResult:
         stage, pipeline = _place(context, row, cleaned, parsed)
     except DomainError as error:
         return RowResult(ref=row.ref, outcome=Outcome.FAILED, error=error)
-    return Prepared(
+    prepared = Prepared(
         ref=row.ref,
         cleaned=cleaned,
         parsed=parsed,
@@ -205,6 +206,8 @@ def _prepare_one(context: BulkContext, row: ItemInput) -> Prepared | RowResult:
         created_at=row.created_at,
         search_text=_early_search_text(kind, cleaned, parsed),
     )
+    prepared.keys = _keys(kind, prepared)
+    return prepared
 
 
 def _early_search_text(kind: str, cleaned: dict[str, Any], parsed) -> str | None:
@@ -298,11 +301,12 @@ def create_prepared(
     policy = DuplicatePolicy(on_duplicate)
     results: dict[int, RowResult] = {}
     live: list[Prepared] = []
+    refusals: dict[int | None, DomainError | None] = {}  # by responsible: the same answer for each row
     for position, row in enumerate(rows):
         if isinstance(row, RowResult):
             results[position] = row
             continue
-        error = _check_rights(kind, row, actor)
+        error = _check_rights(kind, row, actor, refusals)
         if error is not None:
             results[position] = RowResult(ref=row.ref, outcome=Outcome.FAILED, error=error)
             continue
@@ -336,14 +340,19 @@ def create_prepared(
     return [results[position] for position in range(len(rows))]
 
 
-def _check_rights(kind: str, row: Prepared, actor: User) -> DomainError | None:
+def _check_rights(
+    kind: str, row: Prepared, actor: User, refusals: dict[int | None, DomainError | None]
+) -> DomainError | None:
     row.cleaned["assigned_to"] = items.default_responsible(actor, row.cleaned.get("assigned_to"))
     owner = row.cleaned["assigned_to"]
-    try:
-        items.require(actor, Action.CREATE, kind, owner_id=owner.pk if owner else None)
-    except DomainError as error:
-        return error
-    return None
+    owner_id = owner.pk if owner else None
+    if owner_id not in refusals:
+        try:
+            items.require(actor, Action.CREATE, kind, owner_id=owner_id)
+            refusals[owner_id] = None
+        except DomainError as error:
+            refusals[owner_id] = error
+    return refusals[owner_id]
 
 
 def _resolve_links(
@@ -401,7 +410,7 @@ def duplicates_plan(
     if kind == "deal" or policy == DuplicatePolicy.CREATE:
         plan.created = list(rows)
         return plan
-    keys_of = [_keys(kind, row) for row in rows]
+    keys_of = [row.keys if row.keys is not None else _keys(kind, row) for row in rows]
     index = index_duplicates(
         phones={k for keys in keys_of for by, k in keys if by == "phone"},
         emails={k for keys in keys_of for by, k in keys if by == "email"},
@@ -558,6 +567,7 @@ class _Pending:
 def _merge_pending(into: Prepared, row: Prepared) -> None:
     """Merge a row into a row of the same batch not written yet, as merge_into would after it was written."""
     into.search_text = None  # names or phones may change: computed again when written
+    into.keys = None
     current = _Fields(into.cleaned)
     into.cleaned.update(duplicates.fillable(current, row.cleaned))
     have = {(c.kind, c.normalized) for c in comms.flatten(into.parsed)}
