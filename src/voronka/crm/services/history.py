@@ -31,16 +31,13 @@ def enter(
     at=None,
 ) -> StageHistory:
     """Append the history row for `item` entering `to`, and publish StageChanged after commit."""
-    moved_at = at or timezone.now()
     entry = bulk_insert.insert_one(
-        StageHistory(
-            **{item.kind.value: item},
-            pipeline_id=to.pipeline_id,
-            from_stage=source,
-            to_stage=to,
-            moved_at=moved_at,
+        _row(
+            item,
+            to,
+            source,
+            moved_at=at or timezone.now(),
             moved_by=actor,
-            assigned_to_id=item.assigned_to_id,
             is_backward=is_backward,
             reason=reason,
         )
@@ -56,6 +53,30 @@ def enter(
         )
     )
     return entry
+
+
+def _row(
+    item,
+    to: Stage,
+    source: Stage | None,
+    *,
+    moved_at,
+    moved_by: User | None,
+    is_backward: bool,
+    reason: str = "",
+) -> StageHistory:
+    """The (unsaved) history row for `item` entering `to` from `source`."""
+    return StageHistory(
+        **{item.kind.value: item},
+        pipeline_id=to.pipeline_id,
+        from_stage=source,
+        to_stage=to,
+        moved_at=moved_at,
+        moved_by=moved_by,
+        assigned_to_id=item.assigned_to_id,
+        is_backward=is_backward,
+        reason=reason,
+    )
 
 
 def position(stage: Stage) -> tuple[int, int]:
@@ -83,17 +104,11 @@ def import_history(item, entries: Sequence[tuple[Stage, dt.datetime, User | None
     current.delete()
     previous: Stage | None = None
     for stage, moved_at, moved_by in entries:
-        StageHistory.objects.create(
-            **{kind: item},
-            pipeline_id=stage.pipeline_id,
-            from_stage=previous,
-            to_stage=stage,
-            moved_at=moved_at,
-            moved_by=moved_by,
-            assigned_to_id=item.assigned_to_id,
-            is_backward=previous is not None
+        backward = (
+            previous is not None
             and previous.pipeline_id == stage.pipeline_id
-            and position(stage) < position(previous),
+            and position(stage) < position(previous)
         )
+        _row(item, stage, previous, moved_at=moved_at, moved_by=moved_by, is_backward=backward).save()
         previous = stage
     return len(entries)
