@@ -60,3 +60,18 @@ def test_item_lookups_use_the_partial_indexes(queryset, index):
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")  # empty tables: a scan would win
     assert re.search(rf"\b{index}\b", queryset().explain())  # not crm_communication_lead_id_…
+
+
+@pytest.mark.parametrize("table", ["crm_deal", "crm_lead"])
+def test_items_creation_time_by_id_comes_from_a_small_index_on_postgresql(table):
+    # Time in stage's cycle looks up the creation time of every item closed in the period
+    # (migration crm 0009): an index-only scan instead of one heap page per item.
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite finds an item by its rowid in one B-tree")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = %s AND indexname = %s",
+            [table, f"{table}_id_created"],
+        )
+        (definition,) = cursor.fetchone()
+    assert definition.endswith("(id) INCLUDE (created_at)")

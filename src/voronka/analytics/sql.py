@@ -9,9 +9,12 @@ is the same text on both.
 """
 
 import datetime as dt
+import operator
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import reduce
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -70,9 +73,13 @@ def epoch(column: str) -> str:
 
     PostgreSQL: microseconds (bigint: exact, and cheaper than numeric); SQLite: milliseconds, the
     precision of its julian day (which it keeps as whole milliseconds: rounding undoes the division).
+    PostgreSQL's `date_part('epoch', …)` is the timestamp's whole microseconds divided by 10⁶ in one
+    correctly rounded double division; below 2⁵³ µs (the years 1685–2255) the product with 10⁶ lies
+    within a quarter of the whole number, so the cast (to the nearest) gives back exactly the
+    microseconds that `EXTRACT`'s numeric gave, at a third of its cost.
     """
     if connection.vendor == "postgresql":
-        return f"(EXTRACT(EPOCH FROM {column}) * 1000000)::bigint"
+        return f"(date_part('epoch', {column}) * 1000000)::bigint"
     return f"CAST(ROUND(julianday({column}) * 86400000.0) AS INTEGER)"
 
 
@@ -203,6 +210,39 @@ def percentile_sql(
     return f"WITH observations AS MATERIALIZED ({inner}) " + " UNION ALL ".join(selects)
 
 
+def distributions(
+    rows: Iterable[Sequence], width: int, levels: Sequence[Sequence[int]], percents: Sequence[int] = PERCENTS
+) -> tuple[dict[tuple, "Distribution"], dict[tuple, int]]:
+    """`percentile_sql` computed here from the observations themselves: rows of (*keys, v), `width` keys.
+
+    Returns the Distribution per group of each level (a level: the positions of the keys it groups by;
+    the key tuple carries -1 in the others) and the count of the rows whose v is NULL per whole key.
+    Sorting a few hundred thousand doubles here costs less than the database's window sorts (which
+    carried every row's keys through two sorts, a ROW_NUMBER, a COUNT and an AVG window per level),
+    and the figures are the same: the same ranks, the same interpolation, the mean summed in order.
+    """
+    groups: defaultdict[tuple, list[float]] = defaultdict(list)
+    missing: Counter[tuple] = Counter()
+    for row in rows:
+        value = row[width]
+        if value is None:
+            missing[row[:width]] += 1
+        else:
+            groups[row[:width]].append(value)
+    for values in groups.values():
+        values.sort()
+    result: dict[tuple, Distribution] = {}
+    for level in levels:
+        merged: dict[tuple, list[float]] = {}
+        for key, values in groups.items():
+            merged.setdefault(tuple(k if i in level else -1 for i, k in enumerate(key)), []).extend(values)
+        for key, values in merged.items():
+            if len(level) < width:
+                values.sort()  # runs already in order: a merge
+            result[key] = Distribution.from_sorted(values, percents)
+    return result, dict(missing)
+
+
 @dataclass(frozen=True, slots=True)
 class Distribution:
     """How many observations, their mean, and the percentiles (seconds, or whatever was measured)."""
@@ -216,6 +256,19 @@ class Distribution:
     @classmethod
     def empty(cls) -> "Distribution":
         return cls(0, None, None, None, None)
+
+    @classmethod
+    def from_sorted(cls, values: Sequence[float], percents: Sequence[int] = PERCENTS) -> "Distribution":
+        """Build from the observations in ascending order, as `percentile_sql` computes it: the mean is
+        their sum in that order (the SQL's AVG window over the ranks' order adds them so), divided by n."""
+        n = len(values)
+        if n == 0:
+            return cls.empty()
+        picks = []
+        for percent in percents:
+            low, high, fraction = stats.positions(n, percent)
+            picks.append(stats.interpolate(values[low], values[high], fraction))
+        return cls(n, reduce(operator.add, values, 0.0) / n, *picks)
 
     @classmethod
     def from_row(cls, row: Sequence, percents: Sequence[int] = PERCENTS) -> "Distribution":

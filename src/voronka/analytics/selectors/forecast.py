@@ -25,6 +25,7 @@ from voronka.accounts.models import User
 from voronka.analytics.filters import ReportFilter, scoped_items
 from voronka.analytics.sql import (
     HISTORY,
+    case_map,
     epoch,
     epoch_difference,
     epoch_unit,
@@ -192,7 +193,12 @@ def _training_batch(user: User | None, report: ReportFilter, dates: list[dt.date
     day = DAY * unit
     latest = max(dates)
     ordered = sorted(dates)
-    open_sql, open_params = in_list("e.to_stage_id", [s.pk for s in report.stages.open])
+    start = min(as_of - dt.timedelta(days=TRAIN_DAYS) for as_of in dates)
+    open_ids = [s.pk for s in report.stages.open]
+    if not open_ids:
+        return []
+    open_sql, open_params = in_list("e.to_stage_id", open_ids)
+    stage_sql, stage_params = case_map("e.to_stage_id", {pk: index for index, pk in enumerate(open_ids)})
     items_sql, items_params = item_join(scoped_items(user, report), "i", f"e.{item}")
     gates, gate_params = [], []
     for column in ("e.left_at", "e.won_at", "e.lost_at"):
@@ -212,19 +218,61 @@ def _training_batch(user: User | None, report: ReportFilter, dates: list[dt.date
     # pipeline after this row (crm.stays), all in the index history_stays.
     # Whole epoch units (milliseconds or microseconds), so that a stay of exactly 7 days is 7 days.
     seconds = f"""
-        SELECT e.to_stage_id AS stage_id, {gates[0]} AS g_next, {gates[1]} AS g_won, {gates[2]} AS g_lost,
+        SELECT {stage_sql} AS stage, {gates[0]} AS g_next, {gates[1]} AS g_won, {gates[2]} AS g_lost,
                {epoch("e.moved_at")} AS m, {epoch("e.left_at")} AS l, {epoch("e.won_at")} AS w,
                {epoch("e.lost_at")} AS lo, {epoch("%s")} AS r
         FROM {HISTORY} e {items_sql}
         WHERE e.pipeline_id = %s AND e.moved_at >= %s AND e.moved_at < %s AND {open_sql}{fence()}
     """
     x = epoch_difference("m", "r")
+    # An entry's whole key is one integer, its digits (most significant first) the stage's place
+    # among the open stages, the bucket of its stay, the marks of its win and loss (NULL: the last
+    # value), the three gates and t: grouping by one integer instead of eight columns takes a
+    # third of the time (SQLite sorts the entries, PostgreSQL hashes them). t < 2·(span + 1) days.
+    null_mark = len(MARKS) + 1
+    digits = [
+        ("stage", "stage", len(open_ids), False),
+        ("b_next", _bucket_index(epoch_difference("m", "l"), unit), len(BUCKETS), False),
+        (
+            "m_won",
+            f"COALESCE({_mark_index(epoch_difference('m', 'w'), unit)}, {null_mark})",
+            null_mark + 1,
+            True,
+        ),
+        (
+            "m_lost",
+            f"COALESCE({_mark_index(epoch_difference('m', 'lo'), unit)}, {null_mark})",
+            null_mark + 1,
+            True,
+        ),
+        ("g_next", "g_next", len(dates) + 1, False),
+        ("g_won", "g_won", len(dates) + 1, False),
+        ("g_lost", "g_lost", len(dates) + 1, False),
+        (
+            "t",
+            f"2 * ({x} / {day}) + CASE WHEN {x} = ({x} / {day}) * {day} THEN 0 ELSE 1 END",
+            2 * ((latest - start) // dt.timedelta(days=1) + 2),
+            False,
+        ),
+    ]
+    code = "CAST(0 AS BIGINT)"
+    weights = []
+    weight = 1
+    for _name, _sql, radix, _nullable in reversed(digits):
+        weights.append(weight)
+        weight *= radix
+    weights.reverse()
+    for _name, sql, radix, _nullable in digits:
+        code = f"({code} * {radix} + {sql})"
+    unpacked = []
+    for (name, _sql, radix, nullable), weight in zip(digits, weights, strict=True):
+        digit = (
+            f"(code / {weight} - code / {weight * radix} * {radix})"  # the remainder, with no `%` in the SQL
+        )
+        unpacked.append(f"NULLIF({digit}, {null_mark}) AS {name}" if nullable else f"{digit} AS {name}")
     entries = f"""
-        SELECT stage_id, {_bucket_index(epoch_difference("m", "l"), unit)} AS b_next,
-               {_mark_index(epoch_difference("m", "w"), unit)} AS m_won,
-               {_mark_index(epoch_difference("m", "lo"), unit)} AS m_lost, g_next, g_won, g_lost,
-               2 * ({x} / {day}) + CASE WHEN {x} = ({x} / {day}) * {day} THEN 0 ELSE 1 END AS t, COUNT(*) AS n
-        FROM ({seconds}) s GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+        SELECT {", ".join(unpacked)}, n
+        FROM (SELECT {code} AS code, COUNT(*) AS n FROM ({seconds}) s GROUP BY 1) c
     """
     bucket = " ".join(
         f"WHEN e.t >= d.o + {2 * lower} THEN {index}" for index, lower in reversed(list(enumerate(BUCKETS)))
@@ -233,7 +281,7 @@ def _training_batch(user: User | None, report: ReportFilter, dates: list[dt.date
     sql = f"""
         WITH dates (k, r, o, w) AS (VALUES {", ".join(rows)}),
         entries AS MATERIALIZED ({entries})
-        SELECT d.k, e.stage_id,
+        SELECT d.k, e.stage,
                CASE WHEN e.g_next > d.r THEN e.b_next ELSE (CASE {bucket} ELSE 0 END) END,
                CASE WHEN e.g_won > d.r THEN e.m_won END,
                CASE WHEN e.g_lost > d.r THEN e.m_lost END,
@@ -241,9 +289,9 @@ def _training_batch(user: User | None, report: ReportFilter, dates: list[dt.date
         FROM entries e JOIN dates d ON d.w IS NULL OR (e.t > d.o AND e.t <= d.w)
         GROUP BY 1, 2, 3, 4, 5, 6
     """
-    start = min(as_of - dt.timedelta(days=TRAIN_DAYS) for as_of in dates)
     params = [
         *date_params,
+        *stage_params,
         *gate_params,
         timestamp(latest),
         *items_params,
@@ -252,7 +300,7 @@ def _training_batch(user: User | None, report: ReportFilter, dates: list[dt.date
         timestamp(latest),
         *open_params,
     ]
-    return fetch(sql, params)
+    return [(k, open_ids[int(stage)], *rest) for k, stage, *rest in fetch(sql, params)]
 
 
 def probabilities(user: User | None, report: ReportFilter, as_of: dt.datetime) -> list[Probability]:

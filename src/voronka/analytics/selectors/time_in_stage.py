@@ -20,11 +20,11 @@ from voronka.analytics.sql import (
     HISTORY,
     Distribution,
     bucket_case,
+    distributions,
     fetch,
     in_list,
     item_join,
     item_subquery,
-    percentile_sql,
     seconds_between,
     timestamp,
 )
@@ -81,10 +81,7 @@ def _dwell_rows(user: User | None, report: ReportFilter, month_sql: str, month_p
         *open_params,
     ]
     # Entries the item has not left have no dwell (v is NULL): counted apart as still in the stage.
-    sql = percentile_sql(
-        observations, ["stage_id", "month"], [["stage_id"], ["stage_id", "month"]], null_counts=["stage_id"]
-    )
-    return fetch(sql, params)
+    return fetch(observations, params)
 
 
 def _cycle_rows(user: User | None, report: ReportFilter, month_sql: str, month_params: list) -> list[tuple]:
@@ -110,21 +107,22 @@ def _cycle_rows(user: User | None, report: ReportFilter, month_sql: str, month_p
         timestamp(report.end),
         *closing_params,
     ]
-    return fetch(percentile_sql(observations, ["won", "month"], [["won"], ["won", "month"]]), params)
+    return fetch(observations, params)
 
 
 def time_in_stage(user: User | None, report: ReportFilter) -> TimeInStage:
     """Return the dwell per open stage and the cycle times of the period, overall and per month."""
     months, bounds = _month_bounds(report)
     month_sql, month_params = bucket_case("e.moved_at", bounds)
+    # The percentiles of each stage and of each stage's months (analytics.sql.distributions).
     rows = _dwell_rows(user, report, month_sql, month_params)
-    dwell = {(row[0], row[1]): Distribution.from_row(row[2:]) for row in rows if row[1] != -2}
-    still = {row[0]: int(row[2]) for row in rows if row[1] == -2}
+    dwell, unknown = distributions(rows, 2, [[0], [0, 1]])
+    still: dict[int, int] = {}
+    for (stage_id, _month), count in unknown.items():
+        still[stage_id] = still.get(stage_id, 0) + count
     cycle_month_sql, cycle_month_params = bucket_case("h.moved_at", bounds)
-    cycle = {
-        (int(row[0]), row[1]): Distribution.from_row(row[2:])
-        for row in _cycle_rows(user, report, cycle_month_sql, cycle_month_params)
-    }
+    rows = _cycle_rows(user, report, cycle_month_sql, cycle_month_params)
+    cycle, _unknown = distributions(rows, 2, [[0], [0, 1]])
     empty = Distribution.empty()
     stages = [
         StageDwell(
