@@ -667,7 +667,13 @@ def load(scale: float, seed: int, log=print) -> dict[str, int]:
                 no_style(), [Company, Contact, Communication, Lead, Deal, StageHistory, Activity]
             ):
                 django_cursor.execute(sql)
-        django_cursor.execute("ANALYZE")
+        if vendor == "postgresql" and not connection.in_atomic_block:
+            # What autovacuum does to a live database after a load: besides the statistics, the
+            # visibility map that lets index-only scans skip the table's pages (a base never vacuumed
+            # reads the heap for every index entry: reports took 1.2-1.6x the CPU on it).
+            django_cursor.execute("VACUUM (ANALYZE)")
+        else:
+            django_cursor.execute("ANALYZE")
         if vendor == "sqlite" and not connection.in_atomic_block:
             django_cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     made["seconds"] = round(time.monotonic() - started)
