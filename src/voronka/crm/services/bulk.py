@@ -364,6 +364,8 @@ def _resolve_links(
     kind: str, rows: list[Prepared], results: dict[int, RowResult], positions: dict[int, int]
 ) -> list[Prepared]:
     """Turn contact and company ids into instances with one query per model; fail rows with unknown ones."""
+    if not any(row.links for row in rows):
+        return list(rows)  # an import of leads mostly names neither
     found: dict[str, dict[int, Any]] = {}
     for name, model in _LINKS.items():
         ids = {_as_id(row.links[name]) for row in rows if row.links.get(name) not in (None, "")}
