@@ -79,12 +79,29 @@ def _insert_sqlite(table: str, names: str, width: int, rows: list[Sequence[Any]]
     driver = connection.connection
     size = max(1, min(SQLITE_ROWS, driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
     row = "(" + ", ".join(["?"] * width) + ")"
-    for start in range(0, len(rows), size):
-        part = rows[start : start + size]
+    start = 0
+    for count in _statement_sizes(len(rows), size):
+        part = rows[start : start + count]
+        start += count
         driver.execute(
-            f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(part))}",  # noqa: S608 - a model's table
+            f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * count)}",  # noqa: S608 - a model's table
             [value for item in part for value in item],
         )
+
+
+def _statement_sizes(total: int, size: int) -> list[int]:
+    """Rows a statement: full ones of `size`, then the rest by powers of two.
+
+    The driver keeps every statement it prepared (128 of them), and one of 500 rows is a large
+    program: rest sizes varying batch after batch would fill that cache (+60 MB in a 1,000,000-row
+    import); by powers of two a table has at most ten shapes.
+    """
+    sizes = [size] * (total // size)
+    rest = total % size
+    while rest:
+        sizes.append(1 << (rest.bit_length() - 1))
+        rest -= sizes[-1]
+    return sizes
 
 
 def insert_one(instance: models.Model) -> models.Model:
