@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from voronka.crm.bulk_insert import MANY_LIMIT, insert_many, insert_one
+from voronka.crm.bulk_insert import MANY_LIMIT, _statement_sizes, insert_many, insert_one
 from voronka.crm.models import Communication, Lead, StageHistory, TimelineEntry
 from voronka.crm.selectors.pipelines import first_lead_status
 from voronka.crm.services.leads import create_lead
@@ -92,3 +92,15 @@ def test_a_lead_is_inserted_as_save_would(manager):
     assert row["amount"] == Decimal("15000.50") and row["utm"] == {"utm_source": "ya"}
     assert (row["title"], row["is_closed"], row["created_at"]) == ("Pumps", False, lead.created_at)
     assert row["currency"] == lead.currency and not lead._state.adding
+
+
+def test_sqlite_bulk_statements_come_in_few_shapes():
+    # The driver keeps each statement it prepared: rests of every size would fill its cache with
+    # large programs batch after batch; full statements and powers of two keep a table to ten shapes.
+    shapes = set()
+    for total in range(2001):
+        sizes = _statement_sizes(total, 500)
+        assert sum(sizes) == total
+        assert all(size <= 500 for size in sizes)
+        shapes.update(sizes)
+    assert len(shapes) <= 10

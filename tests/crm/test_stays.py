@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from voronka.crm import stays
+from voronka.crm import bulk_insert, stays
 from voronka.crm.models import Deal, Stage, StageHistory
 from voronka.crm.services.deals import create_deal
 from voronka.crm.services.stages import move
@@ -269,6 +269,33 @@ def test_values_given_on_insert_are_put_right(general_pipeline):
         ]
     )
     # then
+    assert stored_stays() == expected_stays()
+
+
+def test_the_bulk_writer_in_several_statements_gives_every_row_its_stay(general_pipeline, monkeypatch):
+    # given: a statement of at most two rows on SQLite (COPY on PostgreSQL), the past after the present
+    monkeypatch.setattr(bulk_insert, "SQLITE_ROWS", 2)
+    g = general_pipeline
+    first, second = new_deal(g, stage(g, "NEW")), new_deal(g, stage(g, "NEW"))
+    entries = [
+        (first, "WON", 50),
+        (first, "NEW", 0),
+        (second, "NEW", 1),
+        (first, "LOSE", 10),
+        (first, "PREPARATION", 20),
+        (second, "APOLOGY", 2),
+        (second, "NEW", 3),
+    ]
+    # when
+    bulk_insert.insert(
+        StageHistory,
+        ("deal_id", "pipeline_id", "to_stage_id", "moved_at", "is_backward", "reason"),
+        [(deal.pk, g.pk, stage(g, code).pk, hours(n), False, "") for deal, code, n in entries],
+    )
+    # then: every row, in the order given
+    assert list(StageHistory.objects.order_by("pk").values_list("deal_id", "moved_at")) == [
+        (deal.pk, hours(n)) for deal, _code, n in entries
+    ]
     assert stored_stays() == expected_stays()
 
 

@@ -6,6 +6,8 @@ the ItemCreated / StageChanged events. Called by crm.services.bulk inside its tr
 """
 
 import datetime as dt
+import functools
+import operator
 from typing import Any
 
 from django.conf import settings
@@ -35,24 +37,28 @@ def write(
     repeat = _repeat_clients(rows) if kind == "deal" else (set(), set())
     columns = [field.attname for field in model._meta.concrete_fields]
     defaults = _defaults(model)
+    row_of = operator.itemgetter(*columns)  # a values dict with every column -> the row, in C
+    actor_id = actor.pk
+    timeline_kind = _timeline_kind(import_job_id)
     item_rows, comm_rows, history_rows, timeline_rows = [], [], [], []
     published: list[object] = []
     for number, (row, pk) in enumerate(zip(rows, ids, strict=True)):
-        values = _item_values(kind, row, pk, actor=actor, now=now, repeat=repeat)
-        item_rows.append([values.get(name, defaults[name]) for name in columns])
+        values = _item_values(kind, row, pk, actor_id=actor_id, now=now, repeat=repeat)
+        item_rows.append(row_of({**defaults, **values}))
         comm_rows.extend(_communications(kind, row, pk))
         created = values["created_at"]
         if staged:
             entry_id = history_ids[number]
+            stage_id = row.stage.pk
             history_rows.append(
                 (
                     entry_id,
                     pk,
                     row.pipeline.pk,
                     None,
-                    row.stage.pk,
+                    stage_id,
                     created,
-                    actor.pk,
+                    actor_id,
                     values.get("assigned_to_id"),
                     False,
                     "",
@@ -64,22 +70,22 @@ def write(
                     item_id=pk,
                     entry_id=entry_id,
                     from_stage_id=None,
-                    to_stage_id=row.stage.pk,
-                    actor_id=actor.pk,
+                    to_stage_id=stage_id,
+                    actor_id=actor_id,
                 )
             )
         timeline_rows.append(
             (
                 pk,
-                _timeline_kind(import_job_id),
-                actor.pk,
+                timeline_kind,
+                actor_id,
                 created,
                 "",
                 _timeline_data(row, ids, import_job_id),
                 False,
             )
         )
-        published.append(events.ItemCreated(kind=kind, item_id=pk, actor_id=actor.pk))
+        published.append(events.ItemCreated(kind=kind, item_id=pk, actor_id=actor_id))
     owner = f"{kind}_id"
     bulk_insert.insert(model, columns, item_rows)
     if comm_rows:
@@ -112,16 +118,17 @@ def _defaults(model: type[models.Model]) -> dict[str, Any]:
     return {field.attname: field.get_default() for field in model._meta.concrete_fields}
 
 
-def _item_values(kind: str, row, pk: int, *, actor: User, now: dt.datetime, repeat) -> dict[str, Any]:
-    spec = items.FIELDS[kind]
+def _item_values(kind: str, row, pk: int, *, actor_id: int, now: dt.datetime, repeat) -> dict[str, Any]:
+    foreign = _foreign_columns(kind)
     values: dict[str, Any] = {"id": pk}
     for name, value in row.cleaned.items():
-        if spec.get(name) in _FOREIGN:
-            values[f"{name}_id"] = value.pk if value is not None else None
-        else:
+        column = foreign.get(name)
+        if column is None:
             values[name] = value
+        else:
+            values[column] = value.pk if value is not None else None
     created = row.created_at or now
-    values.update(custom=row.custom, created_by_id=actor.pk, created_at=created, updated_at=created)
+    values.update(custom=row.custom, created_by_id=actor_id, created_at=created, updated_at=created)
     if kind in ("lead", "deal", "company"):
         values.setdefault("currency", settings.DEFAULT_CURRENCY)
     if kind in ("lead", "deal"):
@@ -160,6 +167,12 @@ def _item_values(kind: str, row, pk: int, *, actor: User, now: dt.datetime, repe
         row.search_text = search_text_for(kind, values, row.parsed, pk=pk)
     values["search_text"] = row.search_text
     return values
+
+
+@functools.cache
+def _foreign_columns(kind: str) -> dict[str, str]:
+    """The fields of `kind` that name another row, and their columns (source -> source_id)."""
+    return {name: f"{name}_id" for name, spec in items.FIELDS[kind].items() if spec in _FOREIGN}
 
 
 def search_text_for(kind: str, values: dict[str, Any], parsed, *, pk: int | None) -> str | None:
