@@ -300,7 +300,8 @@ def _training_batch(user: User | None, report: ReportFilter, dates: list[dt.date
         timestamp(latest),
         *open_params,
     ]
-    return [(k, open_ids[int(stage)], *rest) for k, stage, *rest in fetch(sql, params)]
+    rows = fetch(sql, params, small_sorts=True)  # integers only: the order of the sums cannot move them
+    return [(k, open_ids[int(stage)], *rest) for k, stage, *rest in rows]
 
 
 def probabilities(user: User | None, report: ReportFilter, as_of: dt.datetime) -> list[Probability]:
