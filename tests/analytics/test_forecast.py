@@ -1,9 +1,11 @@
 """The forecast: empirical win chances per stage and age, the weighted pipeline, the backtest."""
 
 import pytest
+from django.db import connection
 
 from tests.analytics.conftest import at
 from voronka.analytics.filters import parse_filter
+from voronka.analytics.selectors import forecast as forecast_module
 from voronka.analytics.selectors.forecast import backtests, forecast
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +64,58 @@ def test_backtest_uses_only_history_before_the_forecast_date(admin, june, past):
     # within 30 days after 30 days in the stage: 0 of 1 known, pulled towards 1 of 4
     assert test.expected.amount == pytest.approx(2000 * (0 + 2.5) / 11)
     assert test.error == pytest.approx(2000 - 2000 * 2.5 / 11)
+
+
+# SQLite's statistics of the history's indexes on the bench data (1,000,000 deals, 5,098,300 rows).
+BENCH_STATISTICS = {
+    "history_left": "5098300 1274575 169944 2 1 1 1 1",
+    "history_stays": "5098300 1274575 1 1 1 1 1 1 1",
+    "history_pipeline_moved": "5098300 1274575 1 1 1 1 1",
+    "history_stage_moved": "5098300 169944 1",
+    "history_deal_sequence": "3178790 4 1 1 1 1",
+    "history_lead_sequence": "1919510 2 1 1 1 1",
+    "history_creation": "2000000 500000 1 1 1",
+}
+
+
+@pytest.fixture
+def bench_statistics(db):
+    """The history's statistics of the bench data (SQLite plans with them, not with the rows)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl = 'crm_stagehistory'")
+        for index, stat in BENCH_STATISTICS.items():
+            cursor.execute("INSERT INTO sqlite_stat1 VALUES ('crm_stagehistory', %s, %s)", [index, stat])
+        cursor.execute("ANALYZE sqlite_schema")  # reload them
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM sqlite_stat1")
+        cursor.execute("ANALYZE sqlite_schema")
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the plan is read with SQLite's EXPLAIN QUERY PLAN")
+def test_backtest_finds_the_stays_open_at_its_dates_by_when_they_ended(
+    admin, june, past, bench_statistics, monkeypatch
+):
+    """The stays that contain a backtest date are two ranges of `history_left` per open stage (not
+    left, left on or after the first date), not every stay of the pipeline entered before the last
+    date (1.67 million index entries for 352,185 stays on the bench data)."""
+    plans = []
+    fetch = forecast_module.fetch
+
+    def explained(sql, params):
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", list(params))
+            plans.append([row[3] for row in cursor.fetchall()])
+        return fetch(sql, params)
+
+    monkeypatch.setattr(forecast_module, "fetch", explained)
+    opened = forecast_module._open_then(admin, june, [at("2025-05-02 12:00"), at("2025-04-02 12:00")])
+
+    (plan,) = plans
+    reads = [step for step in plan if step.startswith(("SCAN h", "SEARCH h "))]
+    assert len(reads) == 2, plan
+    assert all("COVERING INDEX history_left" in step for step in reads), plan
+    assert any("left_at=?" in step for step in reads) and any("left_at>?" in step for step in reads), plan
+    # the 2000 deal, open on both dates
+    assert [row[2] for row in opened[0]] == [1] and [row[2] for row in opened[1]] == [1]

@@ -150,11 +150,44 @@ def session() -> Iterator[None]:
         yield
 
 
-def fetch(sql: str, params: Sequence) -> list[tuple]:
-    """Run a query and return its rows."""
-    with session(), connection.cursor() as cursor:
+def fetch(sql: str, params: Sequence, *, small_sorts: bool = False) -> list[tuple]:
+    """Run a query and return its rows; `small_sorts`: see `small_sorts_on()`."""
+    with session(), small_sorts_on(small_sorts), connection.cursor() as cursor:
         cursor.execute(sql, list(params))
         return cursor.fetchall()
+
+
+# SQLite's defaults (the settings raise both for the pages of the web requests).
+SORT_PRAGMAS = {"cache_size": -2000, "temp_store": 0}
+
+
+@contextmanager
+def small_sorts_on(enabled: bool = True) -> Iterator[None]:
+    """SQLite: run a query that sorts or groups about a million rows with SQLite's default page cache
+    (2 MB) and temporary store (a file) instead of the connection's 64 MB and memory.
+
+    The sorter keeps up to the page cache's size in memory before it writes a sorted run out and
+    merges the runs; one 64 MB run in memory sorts cache-unfriendly and costs more than 2 MB runs
+    through a temporary file the OS keeps in its cache: the forecast's training (770,000 entries
+    grouped) 1.75 → 1.05 s of CPU on the full-size copy, each of the two settings about half of
+    it. Outside a transaction only (SQLite refuses to change the temporary store inside one); the
+    settings are put back after the query (a smaller page cache drops the pages above its size).
+    """
+    if not enabled or connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        saved = {}
+        for name, value in SORT_PRAGMAS.items():
+            cursor.execute(f"PRAGMA {name}")
+            saved[name] = cursor.fetchone()[0]
+            cursor.execute(f"PRAGMA {name} = {int(value)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for name, value in saved.items():
+                cursor.execute(f"PRAGMA {name} = {int(value)}")
 
 
 def percentile_sql(

@@ -300,7 +300,8 @@ def _training_batch(user: User | None, report: ReportFilter, dates: list[dt.date
         timestamp(latest),
         *open_params,
     ]
-    return [(k, open_ids[int(stage)], *rest) for k, stage, *rest in fetch(sql, params)]
+    rows = fetch(sql, params, small_sorts=True)  # integers only: the order of the sums cannot move them
+    return [(k, open_ids[int(stage)], *rest) for k, stage, *rest in rows]
 
 
 def probabilities(user: User | None, report: ReportFilter, as_of: dt.datetime) -> list[Probability]:
@@ -398,11 +399,15 @@ def _open_then(user: User | None, report: ReportFilter, dates: list[dt.datetime]
     )
     ends = ", ".join(f"end{index}" for index in range(len(HORIZONS)))
     first, last = timestamp(min(dates)), timestamp(max(dates))
-    # The stays that contain one of the dates, from the index history_stays alone.
-    spans = f"""
+    # The stays that contain one of the dates: those not left yet and those left on or after the
+    # first date, two ranges of the index history_left (pipeline, stage, left_at) per open stage.
+    # One scan with `left_at IS NULL OR left_at >= first` read every stay of the pipeline entered
+    # before the last date (1.67 million index entries for 352,185 stays on the bench data).
+    span = f"""
         SELECT h.{item} AS item_id, h.to_stage_id, h.moved_at, h.left_at, h.won_at FROM {HISTORY} h
-        WHERE h.pipeline_id = %s AND h.moved_at < %s AND (h.left_at IS NULL OR h.left_at >= %s) AND {open_sql}
+        WHERE h.pipeline_id = %s AND {open_sql} AND h.moved_at < %s AND h.left_at
     """
+    spans = f"{span} IS NULL UNION ALL {span} >= %s"
     sums = []
     for index, _horizon in enumerate(HORIZONS):
         sums.append(f"SUM(CASE WHEN won_at < end{index} THEN 1 ELSE 0 END) AS won{index}")
@@ -422,7 +427,12 @@ def _open_then(user: User | None, report: ReportFilter, dates: list[dt.datetime]
                {", ".join(sums)}
         FROM open_then GROUP BY 1, 2, 3
     """
-    params = [*dates_params, report.pipeline.pk, last, first, *open_params, *items_params]
+    params = [
+        *dates_params,
+        *(report.pipeline.pk, *open_params, last),
+        *(report.pipeline.pk, *open_params, last, first),
+        *items_params,
+    ]
     result: dict[int, list[tuple]] = {index: [] for index in range(len(dates))}
     for k, *row in fetch(sql, params):
         result[int(k)].append(tuple(row))

@@ -84,6 +84,12 @@ class StageHistory(OwnedByItem):
                 fields=["pipeline", "moved_at", "to_stage", "left_at", "won_at", "lost_at", "deal", "lead"],
                 name="history_stays",
             ),
+            # Stays of a pipeline's stage by when they ended (NULL: not yet): the forecast's backtest
+            # finds the stays that contain its dates in two ranges per stage (index-only).
+            models.Index(
+                fields=["pipeline", "to_stage", "left_at", "moved_at", "won_at", "deal", "lead"],
+                name="history_left",
+            ),
             # Creations in a pipeline and period: the funnel's "created" cohort.
             models.Index(
                 fields=["pipeline", "moved_at", "deal", "lead"],
