@@ -92,3 +92,25 @@ def test_a_lead_is_inserted_as_save_would(manager):
     assert row["amount"] == Decimal("15000.50") and row["utm"] == {"utm_source": "ya"}
     assert (row["title"], row["is_closed"], row["created_at"]) == ("Pumps", False, lead.created_at)
     assert row["currency"] == lead.currency and not lead._state.adding
+
+
+def test_values_of_other_types_go_through_their_field_as_save_sends_them(manager):
+    lead = create_lead(actor=manager, title="Pumps")
+    columns = ("lead_id", "kind", "label", "value", "normalized", "sort")
+
+    def row(**values):
+        return Communication(
+            lead_id=str(lead.pk),
+            kind=Communication.Kind.PHONE,
+            label="work",
+            normalized="74951002030",
+            **values,
+        )
+
+    saved = row(value=74951002030, sort="3")
+    saved.save()
+    inserted = insert_one(row(value=74951002030, sort="3"))
+
+    stored = Communication.objects.filter(pk__in=[saved.pk, inserted.pk]).order_by("pk").values(*columns)
+    assert stored[0] == stored[1]
+    assert stored[1] == {**stored[1], "lead_id": lead.pk, "value": "74951002030", "sort": 3}
