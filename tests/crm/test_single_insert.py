@@ -114,3 +114,22 @@ def test_values_of_other_types_go_through_their_field_as_save_sends_them(manager
     stored = Communication.objects.filter(pk__in=[saved.pk, inserted.pk]).order_by("pk").values(*columns)
     assert stored[0] == stored[1]
     assert stored[1] == {**stored[1], "lead_id": lead.pk, "value": "74951002030", "sort": 3}
+
+
+def test_a_row_built_with_new_keeps_its_related_objects_as_the_constructor_does(manager):
+    from voronka.crm.bulk_insert import new
+
+    lead = create_lead(actor=manager, title="Pumps")
+    built = new(TimelineEntry, {"lead": lead, "actor": manager, "deal": None}, kind="comment", text="Hi")
+    plain = TimelineEntry(lead=lead, actor=manager, deal=None, kind="comment", text="Hi")
+
+    with CaptureQueriesContext(connection) as captured:
+        assert (
+            (built.lead, built.actor, built.deal)
+            == (plain.lead, plain.actor, plain.deal)
+            == (lead, manager, None)
+        )
+    assert not captured.captured_queries
+    assert (built.lead_id, built.actor_id, built.deal_id) == (lead.pk, manager.pk, None)
+    insert_one(built)
+    assert TimelineEntry.objects.filter(pk=built.pk, lead=lead, actor=manager, text="Hi").exists()

@@ -19,12 +19,14 @@ Neither runs a save() override or a signal: only for models that have neither.
 
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.base.operations import BaseDatabaseOperations
 
 from voronka.lib import statements
+
+M = TypeVar("M", bound=models.Model)
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
@@ -63,6 +65,22 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[Seq
             return
         marks = ", ".join(["%s"] * len(columns))
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(prepared))  # noqa: S608
+
+
+def new(model: type[M], related: dict[str, models.Model | None], **values: Any) -> M:
+    """A new, unsaved `model` row with its foreign keys in `related` (name -> object or None).
+
+    As `model(name=object, ...)` builds it, but each key goes in by its column (`name_id`) and
+    the object into the row's cache, as the relation's descriptor would put it there, without
+    the descriptor's checks (the row is new and in no other database): a create builds a few.
+    """
+    for name, target in related.items():
+        values[f"{name}_id"] = None if target is None else target.pk
+    instance = model(**values)
+    cache = instance._state.fields_cache
+    for name, target in related.items():
+        cache[name] = target
+    return instance
 
 
 def insert_one(instance: models.Model) -> models.Model:
