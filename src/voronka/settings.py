@@ -94,6 +94,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # No connection health check (PostgreSQL: a round trip) for a connection used a moment ago.
+    "voronka.lib.connections.RecentConnectionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Sessions, CSRF, the signed-in user, messages and htmx serve the web UI only: the JSON API
@@ -140,6 +142,8 @@ DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'voronka
 # development and test servers close theirs when a request's thread ends.
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, with write transactions queued in the kernel (voronka/lib/sqlite/base.py).
+    DATABASES["default"]["ENGINE"] = "voronka.lib.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         # Writers queue for the lock instead of failing with "database is locked".
         "transaction_mode": "IMMEDIATE",
@@ -150,10 +154,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             f"PRAGMA mmap_size={_env_int('SQLITE_MMAP_SIZE', 1 << 31)};"
         ),
     }
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("VORONKA_TEST_SQLITE") or None}
+    # In memory unless named (":memory:" said outright: tools that know SQLite by its ENGINE
+    # name, as pytest-django does, would otherwise take the file's name for a test database's).
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("VORONKA_TEST_SQLITE") or ":memory:"}
 # PostgreSQL keeps the plans of the statements every API request runs (voronka.lib.statements);
 # off for a connection pooler in transaction mode that cannot follow prepared statements.
 VORONKA_PREPARED_STATEMENTS = _env_bool("PREPARED_STATEMENTS", default=True)
+# A kept connection that ended a request less than this many seconds ago is not health-checked
+# again (voronka.lib.connections; 0: checked before every request, as Django does).
+VORONKA_HEALTH_CHECK_AFTER = 1.0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -202,3 +202,26 @@ def test_writes_to_other_tables_keep_the_request_s_stamp(manager):
 
 def _stamp_reads(captured) -> int:
     return sum("crm_configversion" in query["sql"] for query in captured.captured_queries)
+
+
+def test_a_statement_seen_before_still_counts_as_a_configuration_write(monkeypatch):
+    statement = "UPDATE crm_source SET name = name || '!' WHERE id = (SELECT min(id) FROM crm_source)"
+    searches = []
+    pattern = config_cache._watched_tables
+
+    def watched_tables():
+        searches.append(1)
+        return pattern()
+
+    monkeypatch.setattr(config_cache, "_watched_tables", watched_tables)
+    monkeypatch.setattr(config_cache, "_writes", {})
+    stamps = []
+    for _request in range(2):
+        with config_cache.per_request(), CaptureQueriesContext(connection) as captured:
+            _sources()
+            _sql(statement)
+            _sources()
+        stamps.append(_stamp_reads(captured))
+
+    assert stamps == [2, 2]  # the write is seen in both requests: the stamp is read again after it
+    assert len(searches) == 1  # the statement's text was searched once, not at every run

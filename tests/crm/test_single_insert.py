@@ -104,3 +104,44 @@ def test_sqlite_bulk_statements_come_in_few_shapes():
         assert all(size <= 500 for size in sizes)
         shapes.update(sizes)
     assert len(shapes) <= 10
+
+
+def test_values_of_other_types_go_through_their_field_as_save_sends_them(manager):
+    lead = create_lead(actor=manager, title="Pumps")
+    columns = ("lead_id", "kind", "label", "value", "normalized", "sort")
+
+    def row(**values):
+        return Communication(
+            lead_id=str(lead.pk),
+            kind=Communication.Kind.PHONE,
+            label="work",
+            normalized="74951002030",
+            **values,
+        )
+
+    saved = row(value=74951002030, sort="3")
+    saved.save()
+    inserted = insert_one(row(value=74951002030, sort="3"))
+
+    stored = Communication.objects.filter(pk__in=[saved.pk, inserted.pk]).order_by("pk").values(*columns)
+    assert stored[0] == stored[1]
+    assert stored[1] == {**stored[1], "lead_id": lead.pk, "value": "74951002030", "sort": 3}
+
+
+def test_a_row_built_with_new_keeps_its_related_objects_as_the_constructor_does(manager):
+    from voronka.crm.bulk_insert import new
+
+    lead = create_lead(actor=manager, title="Pumps")
+    built = new(TimelineEntry, {"lead": lead, "actor": manager, "deal": None}, kind="comment", text="Hi")
+    plain = TimelineEntry(lead=lead, actor=manager, deal=None, kind="comment", text="Hi")
+
+    with CaptureQueriesContext(connection) as captured:
+        assert (
+            (built.lead, built.actor, built.deal)
+            == (plain.lead, plain.actor, plain.deal)
+            == (lead, manager, None)
+        )
+    assert not captured.captured_queries
+    assert (built.lead_id, built.actor_id, built.deal_id) == (lead.pk, manager.pk, None)
+    insert_one(built)
+    assert TimelineEntry.objects.filter(pk=built.pk, lead=lead, actor=manager, text="Hi").exists()

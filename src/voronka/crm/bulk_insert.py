@@ -20,11 +20,14 @@ Neither runs a save() override or a signal: only for models that have neither.
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.backends.base.operations import BaseDatabaseOperations
 
 from voronka.lib import statements
+
+M = TypeVar("M", bound=models.Model)
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
@@ -104,6 +107,22 @@ def _statement_sizes(total: int, size: int) -> list[int]:
     return sizes
 
 
+def new(model: type[M], related: dict[str, models.Model | None], **values: Any) -> M:
+    """A new, unsaved `model` row with its foreign keys in `related` (name -> object or None).
+
+    As `model(name=object, ...)` builds it, but each key goes in by its column (`name_id`) and
+    the object into the row's cache, as the relation's descriptor would put it there, without
+    the descriptor's checks (the row is new and in no other database): a create builds a few.
+    """
+    for name, target in related.items():
+        values[f"{name}_id"] = None if target is None else target.pk
+    instance = model(**values)
+    cache = instance._state.fields_cache
+    for name, target in related.items():
+        cache[name] = target
+    return instance
+
+
 def insert_one(instance: models.Model) -> models.Model:
     """Insert a new `instance` (no save() override, no signals: for plain append-only rows); set its id."""
     insert_many([instance])
@@ -121,12 +140,9 @@ def insert_many(instances: Sequence[models.Model]) -> list[models.Model]:
     if len(instances) > MANY_LIMIT:
         return [*insert_many(instances[:MANY_LIMIT]), *insert_many(instances[MANY_LIMIT:])]
     model = type(instances[0])
-    sql, fields, pk = _insert_statement(connection.vendor, model, len(instances))
-    params = [
-        field.get_db_prep_save(field.pre_save(instance, True), connection)
-        for instance in instances
-        for field in fields
-    ]
+    database = connections[DEFAULT_DB_ALIAS]  # the connection itself: the proxy costs per use
+    sql, fields, pk = _insert_statement(database.vendor, model, len(instances))
+    params = [prepare(instance, database) for instance in instances for prepare in fields]
     with statements.cursor() as cursor:
         cursor.execute(sql, params)
         ids = [row[0] for row in cursor.fetchall()]
@@ -135,14 +151,14 @@ def insert_many(instances: Sequence[models.Model]) -> list[models.Model]:
     for instance, pk_value in zip(instances, sorted(ids), strict=True):
         setattr(instance, pk.attname, pk_value)
         instance._state.adding = False
-        instance._state.db = connection.alias
+        instance._state.db = database.alias
     return list(instances)
 
 
 @cache
 def _insert_statement(
     vendor: str, model: type[models.Model], count: int
-) -> tuple[str, list[models.Field], models.Field]:
+) -> tuple[str, list[Callable[[models.Model, Any], Any]], models.Field]:
     if not connection.features.can_return_columns_from_insert:
         raise NotImplementedError(f"single inserts are not written for {vendor}")
     pk = model._meta.pk
@@ -152,7 +168,64 @@ def _insert_statement(
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     values = ", ".join([row] * count)
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES {values} RETURNING {quote(pk.column)}"  # noqa: S608 - a model's table
-    return sql, fields, pk
+    return sql, [_preparer(field) for field in fields], pk
+
+
+# Fields whose pre_save() reads the attribute and whose get_db_prep_save() returns a value of
+# these exact types as it is (what save() sends): their values skip the field's methods.
+_TEXT = (models.CharField, models.TextField, models.EmailField, models.SlugField, models.URLField)
+_INTEGERS = (
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.PositiveBigIntegerField,
+)
+_AUTO_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+
+
+def _plain_kinds(field: models.Field) -> tuple[type, ...] | None:
+    """The types of value `field` sends as they are (None: every value goes through the field)."""
+    kind = type(field)
+    if kind in _TEXT:
+        return (str,)
+    if kind is models.BooleanField:
+        return (bool,)
+    if kind in _INTEGERS and _integers_as_they_are():
+        return (int,)
+    if kind is models.ForeignKey and type(field.target_field) in _AUTO_KEYS:
+        return (int,)  # an auto key's get_db_prep_value() returns the int itself on every database
+    return None
+
+
+def _integers_as_they_are() -> bool:
+    # PostgreSQL (psycopg 3) wraps integers in a type of their size; SQLite takes them as they are.
+    return type(connection.ops).adapt_integerfield_value is BaseDatabaseOperations.adapt_integerfield_value
+
+
+def _preparer(field: models.Field) -> Callable[[models.Model, Any], Any]:
+    """How `save()` turns the field's value on an instance into a database value, with a short
+    way for the plain values most fields hold (anything else goes through the field)."""
+
+    def through_field(instance: models.Model, database) -> Any:
+        return field.get_db_prep_save(field.pre_save(instance, True), database)
+
+    kinds = _plain_kinds(field)
+    if kinds is None:
+        return through_field
+    attname = field.attname
+
+    def plain(instance: models.Model, database) -> Any:
+        value = instance.__dict__.get(attname, _MISSING)
+        if value is None or type(value) in kinds:
+            return value
+        return through_field(instance, database)
+
+    return plain
+
+
+_MISSING = object()
 
 
 def _adapted(row: Sequence[Any], adapters: tuple) -> list[Any]:

@@ -99,7 +99,7 @@ def per_request() -> Iterator[None]:
     scope = _Scope()
 
     def watch_writes(execute, sql, params, many, context):
-        if not scope.written and not _is_select(sql) and _watched_tables().search(str(sql)):
+        if not scope.written and _writes_config(sql):
             scope.written = True
         return execute(sql, params, many, context)
 
@@ -109,6 +109,29 @@ def per_request() -> Iterator[None]:
             yield
     finally:
         connection.config_stamp_scope = outer
+
+
+# By database vendor and statement: whether it writes to a watched table. The statements a
+# process runs are few and repeat (the request's inserts are built once per model), so the
+# look-up replaces a regular-expression search of every statement's text.
+_writes: dict[tuple[str, object], bool] = {}
+_MAX_WRITES = 2_000
+
+
+def _writes_config(sql: object) -> bool:
+    key = (connection.vendor, sql)
+    try:
+        return _writes[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable statement (a Composed one, say): not kept
+        return not _is_select(sql) and bool(_watched_tables().search(str(sql)))
+    found = not _is_select(sql) and bool(_watched_tables().search(str(sql)))
+    if connection.vendor in _watched:  # the tables are known (not the match-all of no triggers)
+        if len(_writes) >= _MAX_WRITES:
+            _writes.clear()
+        _writes[key] = found
+    return found
 
 
 def _is_select(sql: object) -> bool:

@@ -17,12 +17,13 @@ and keeps every statement by itself (the sqlite3 module's statement cache): noth
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 
 def cursor() -> CursorWrapper:
     """Return a cursor of the default connection whose statements PostgreSQL prepares."""
+    connection = connections[DEFAULT_DB_ALIAS]  # the connection itself: the proxy costs per use
     if connection.vendor != "postgresql" or not getattr(settings, "VORONKA_PREPARED_STATEMENTS", True):
         return connection.cursor()
     # As connection.cursor() does, with a cursor class of our own.

@@ -13,7 +13,8 @@ from operator import itemgetter
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict, create_model
+from ninja.schema import DjangoGetter
+from pydantic import ConfigDict, ModelWrapValidatorHandler, ValidationInfo, create_model, model_validator
 
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -28,6 +29,19 @@ class Input(Schema):
     """A request body: an unknown field is an error, not silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(
+        cls, values: Any, handler: ModelWrapValidatorHandler, info: ValidationInfo
+    ) -> Any:
+        # ninja validates an extra="forbid" schema twice: as it is, then read through its
+        # DjangoGetter (which turns managers, querysets, callables and files of an ORM object
+        # into values). A body parsed from JSON has none of those: once is enough.
+        if type(values) is dict:
+            return handler(values)
+        handler(values)
+        return handler(DjangoGetter(values, cls, info.context))
 
 
 class ErrorBody(Schema):

@@ -128,13 +128,14 @@ def replace(item, parsed: dict[str, list[Comm]], *, fresh: bool = False) -> bool
     if fresh:
         created = bulk_insert.insert_many(
             [
-                Communication(
+                bulk_insert.new(
+                    Communication,
+                    owner,
                     kind=KIND_ARGUMENTS[name],
                     label=c.label,
                     value=c.value,
                     normalized=c.normalized,
                     sort=i,
-                    **owner,
                 )
                 for name, comms in parsed.items()
                 for i, c in enumerate(comms)

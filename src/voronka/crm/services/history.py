@@ -66,13 +66,11 @@ def _row(
     reason: str = "",
 ) -> StageHistory:
     """The (unsaved) history row for `item` entering `to` from `source`."""
-    return StageHistory(
-        **{item.kind.value: item},
+    return bulk_insert.new(
+        StageHistory,
+        {item.kind.value: item, "from_stage": source, "to_stage": to, "moved_by": moved_by},
         pipeline_id=to.pipeline_id,
-        from_stage=source,
-        to_stage=to,
         moved_at=moved_at,
-        moved_by=moved_by,
         assigned_to_id=item.assigned_to_id,
         is_backward=is_backward,
         reason=reason,

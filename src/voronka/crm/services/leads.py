@@ -31,7 +31,6 @@ from voronka.crm.services.duplicates import DuplicatePolicy
 from voronka.lib.errors import Invalid
 
 
-@transaction.atomic
 def create_lead(
     *,
     actor: User,
@@ -42,7 +41,13 @@ def create_lead(
     convert_in_simple_mode: bool = True,
     **values: Any,
 ) -> Lead:
-    """Create a lead (or, by the duplicate policy, return the existing one)."""
+    """Create a lead (or, by the duplicate policy, return the existing one).
+
+    What only reads and checks (the fields, the communications, custom fields, product rows,
+    the status, the responsible and the right) runs before the transaction: on SQLite, whose
+    writers queue for one lock (BEGIN IMMEDIATE), the lock then covers only the duplicate
+    look-up and the writes. A refused create fails the same way, having written nothing.
+    """
     fields, communications, custom = items.split_arguments(values)
     cleaned = items.clean_fields("lead", fields)
     parsed = comms.parse(communications)
@@ -52,7 +57,35 @@ def create_lead(
     cleaned["assigned_to"] = items.default_responsible(actor, cleaned.get("assigned_to"))
     owner = cleaned["assigned_to"]
     items.require(actor, Action.CREATE, "lead", owner_id=owner.pk if owner else None)
+    with transaction.atomic():
+        return _write_lead(
+            actor=actor,
+            status=status,
+            on_duplicate=on_duplicate,
+            cleaned=cleaned,
+            parsed=parsed,
+            custom=custom,
+            custom_values=custom_values,
+            rows=rows,
+            created_at=created_at,
+            convert_in_simple_mode=convert_in_simple_mode,
+        )
 
+
+def _write_lead(
+    *,
+    actor: User,
+    status: Stage,
+    on_duplicate: DuplicatePolicy | str,
+    cleaned: dict[str, Any],
+    parsed: dict[str, list[comms.Comm]],
+    custom: Any,
+    custom_values: dict[str, Any],
+    rows: list,
+    created_at,
+    convert_in_simple_mode: bool,
+) -> Lead:
+    """The part of create_lead() inside its transaction: the duplicate policy and the writes."""
     resolution = duplicates.resolve(
         "lead", on_duplicate, parsed=parsed, company_title=cleaned.get("company_title", ""), actor=actor
     )

@@ -26,10 +26,10 @@ def record(
 ) -> TimelineEntry:
     """Append an entry to the item's timeline."""
     return bulk_insert.insert_one(
-        TimelineEntry(
-            **{item.kind.value: item},
+        bulk_insert.new(
+            TimelineEntry,
+            {item.kind.value: item, "actor": actor},
             kind=kind,
-            actor=actor,
             text=text,
             data=data or {},
             created_at=at or timezone.now(),
