@@ -1,7 +1,9 @@
 import csv
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from voronka.crm.models import Company, Contact, Deal, Lead, StageHistory, TimelineEntry
 from voronka.crm.services.leads import create_lead
@@ -365,3 +367,42 @@ def test_rows_with_the_same_columns_share_one_read_only_column_map(tmp_path, adm
     assert anna.columns is ivan.columns and anna.columns["phones.0"] == "Рабочий телефон"
     assert oleg.columns is not anna.columns and oleg.columns == {"first_name": "Имя"}
     assert isinstance(petr, pipeline.Failed) and petr.reason.startswith("Рабочий телефон:")
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's memory map")
+def test_an_import_writes_sqlite_without_the_memory_map_and_puts_it_back(tmp_path, monkeypatch):
+    # given: a connection to a database file that maps it
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    wrapper = DatabaseWrapper({**connection.settings_dict, "NAME": str(tmp_path / "mapped.sqlite3")})
+    monkeypatch.setattr(services, "connection", wrapper)
+
+    def size():
+        with wrapper.cursor() as cursor:
+            cursor.execute("PRAGMA mmap_size")
+            return cursor.fetchone()[0]
+
+    with wrapper.cursor() as cursor:
+        cursor.execute("PRAGMA mmap_size=65536")
+    try:
+        # when / then: no map while importing (the pages it touches would stay resident), the size back after
+        with services._unmapped():
+            assert size() == 0
+        assert size() == 65536
+    finally:
+        wrapper.close()
+
+
+def test_an_import_runs_its_batches_unmapped(admin, tmp_path, monkeypatch):
+    entered = []
+
+    @contextmanager
+    def spy():
+        entered.append("in")
+        yield
+        entered.append("out")
+
+    monkeypatch.setattr(services, "_unmapped", spy)
+    path = write_csv(tmp_path / "l.csv", [["Имя"], ["A"], ["B"]], encoding="utf-8", delimiter=",")
+    job = run(path, admin)
+    assert job.rows_done == 2 and entered == ["in", "out"]

