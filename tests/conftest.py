@@ -1,6 +1,7 @@
 """Fixtures shared by every test: users of each role, pipelines, and an event collector."""
 
 import pytest
+from django.utils import translation
 
 from voronka.accounts.models import Department
 from voronka.accounts.services import create_user, system_user
@@ -108,6 +109,14 @@ def lead_statuses(db) -> Pipeline:
 @pytest.fixture
 def general_pipeline(db) -> Pipeline:
     return default_deal_pipeline()
+
+
+@pytest.fixture(autouse=True)
+def _language_of_each_test_is_its_own():
+    """A request's middleware activates its user's language in the thread and leaves it: the next
+    test in the same process starts from the default again, whatever ran before it."""
+    yield
+    translation.deactivate()
 
 
 def pytest_configure(config):

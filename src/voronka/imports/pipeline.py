@@ -144,9 +144,11 @@ def converted(
 ) -> Iterator[tuple[list[tuple[int, list[Any]]], list[Outcome]]]:
     """Yield (chunk, outcomes) in order; with workers, the next chunks convert while this one is written."""
     if workers <= 0:
-        translation.activate(state.language)
+        # The caller's thread: the import's language for the messages only, then the caller's again.
         for chunk in chunks:
-            yield chunk, process(state, chunk)
+            with translation.override(state.language):
+                outcomes = process(state, chunk)
+            yield chunk, outcomes
         return
     # fork: the worker starts at once and inherits the loaded Django; it never touches the
     # database and exits through os._exit, so the parent's connection is left alone.
