@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from voronka.crm import first_entries, stays
+from voronka.crm import stays
 
 # The deal walks: per open stage (advance, lose) probabilities and the mean dwell in hours.
 FLOW = [(0.92, 0.06, 30), (0.86, 0.12, 70), (0.72, 0.26, 140), (0.92, 0.06, 180), (0.95, 0.04, 60)]
@@ -143,13 +143,11 @@ def generate(
     # PostgreSQL): off while loading, the stays filled in one statement after.
     with connection.cursor() as cursor:
         stays.suspend(cursor, connection.vendor)
-        first_entries.suspend(cursor, connection.vendor)
     try:
         total_history = _load(walks, next_id)
     finally:
         with connection.cursor() as cursor, transaction.atomic():
             stays.resume(cursor, connection.vendor)
-            first_entries.resume(cursor, connection.vendor)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE crm_deal")

@@ -418,7 +418,7 @@ def load(scale: float, seed: int, log=print) -> dict[str, int]:
     from django.utils import timezone
 
     from voronka.activities.models import Activity
-    from voronka.crm import first_entries, stays
+    from voronka.crm import stays
     from voronka.crm.models import Communication, Company, Contact, Deal, Lead, StageHistory
     from voronka.lib.text import company_key, search_key
 
@@ -477,7 +477,6 @@ def load(scale: float, seed: int, log=print) -> dict[str, int]:
         for name, _sql in dropped:
             django_cursor.execute(f'DROP INDEX "{name}"')
         stays.suspend(django_cursor, vendor)  # the history's stay triggers: filled in one pass at the end
-        first_entries.suspend(django_cursor, vendor)  # (and its first entries into pipelines)
         if vendor == "sqlite":
             pragmas = ("foreign_keys=OFF", "synchronous=OFF", "cache_size=-400000", "temp_store=MEMORY")
             for pragma in pragmas if not connection.in_atomic_block else ():  # (tests load in a transaction)
@@ -654,8 +653,7 @@ def load(scale: float, seed: int, log=print) -> dict[str, int]:
             progress(f"{copies - 1} copies: {made['leads']:,} leads, {made['deals']:,} deals, "
                      f"{made['history']:,} history rows, {made['activities']:,} activities")  # fmt: skip
         stays.resume(django_cursor, vendor)
-        first_entries.resume(django_cursor, vendor)
-        progress("stays and first entries filled")
+        progress("stays filled")
         for _name, sql in dropped:
             django_cursor.execute(sql)
         progress(f"{len(dropped)} indexes rebuilt")

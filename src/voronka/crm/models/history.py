@@ -13,9 +13,8 @@ class StageHistory(OwnedByItem):
 
     Append-only for the application: rows are added, and deleted only with their item, stage or
     pipeline; `save()` refuses to change one. The three columns of the stay the entry began
-    (`left_at`, `won_at`, `lost_at`) and the item's first entry into the pipeline (`first_entry_at`)
-    are the database's own: triggers set them on every insert and delete, whatever the path
-    (crm.stays, crm.first_entries), so they are never written from Python.
+    (`left_at`, `won_at`, `lost_at`) are the database's own: triggers set them on every insert and
+    delete, whatever the path (crm.stays), so they are never written from Python.
     """
 
     # Their own indexes would repeat the first column of history_lead/deal_sequence (partial
@@ -60,8 +59,6 @@ class StageHistory(OwnedByItem):
     left_at = models.DateTimeField(_("left at"), null=True, blank=True, editable=False)
     won_at = models.DateTimeField(_("won after at"), null=True, blank=True, editable=False)
     lost_at = models.DateTimeField(_("lost after at"), null=True, blank=True, editable=False)
-    # Kept by triggers (crm.first_entries): the item's earliest moved_at in this row's pipeline.
-    first_entry_at = models.DateTimeField(_("first entry at"), null=True, blank=True, editable=False)
     is_backward = models.BooleanField(_("backward move"), default=False)
     reason = models.TextField(_("reason"), blank=True)
 
@@ -70,10 +67,9 @@ class StageHistory(OwnedByItem):
         verbose_name_plural = _("stage history")
         ordering = ["moved_at", "pk"]
         indexes = [
-            # Entries of a pipeline in a period, with what the funnel reports read (index-only scans),
-            # and whether the item was in the pipeline before (first_entry_at).
+            # Entries of a pipeline in a period, with what the funnel reports read (index-only scans).
             models.Index(
-                fields=["pipeline", "moved_at", "to_stage", "deal", "lead", "id", "first_entry_at"],
+                fields=["pipeline", "moved_at", "to_stage", "deal", "lead", "id"],
                 name="history_pipeline_moved",
             ),
             models.Index(fields=["to_stage", "moved_at"], name="history_stage_moved"),
@@ -94,10 +90,9 @@ class StageHistory(OwnedByItem):
                 fields=["pipeline", "to_stage", "left_at", "moved_at", "won_at", "deal", "lead"],
                 name="history_left",
             ),
-            # Creations in a pipeline and period: the funnel's "created" cohort (and which of its items
-            # were in the pipeline before, first_entry_at).
+            # Creations in a pipeline and period: the funnel's "created" cohort.
             models.Index(
-                fields=["pipeline", "moved_at", "deal", "lead", "first_entry_at"],
+                fields=["pipeline", "moved_at", "deal", "lead"],
                 condition=models.Q(from_stage__isnull=True),
                 name="history_creation",
             ),
