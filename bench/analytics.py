@@ -125,8 +125,8 @@ def run_here(deals: int, history: int, seed: int, repeat: int) -> None:
             cases += [
                 # The report as users get it (command, page, JSON): the forecast with its backtest.
                 ("forecast report (with its backtest)", lambda r=report: forecast(user, r)),
-                ("  its forecast alone (30/60/90 days)", lambda r=report: forecast(user, r, backtest=False)),
-                ("  its backtest alone (6 dates)", lambda r=report: backtests(user, r)),
+                ("  the forecast alone (30/60/90 days)", lambda r=report: forecast(user, r, backtest=False)),
+                ("  the backtest alone (6 dates)", lambda r=report: backtests(user, r)),
             ]
         for name, call in cases:
             cold, best, median, cpu = _timed(call, repeat, backend_pid)

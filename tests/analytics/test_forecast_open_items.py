@@ -16,15 +16,24 @@ pytestmark = pytest.mark.django_db
 
 def counted(rows) -> dict[tuple, tuple[int, Decimal]]:
     """(stage, bucket) → (items, Σ amount) of _open_now / _open_then rows."""
-    return {(stage, int(bucket)): (int(items), Decimal(str(amount))) for stage, bucket, items, amount, *_ in rows}
+    return {
+        (stage, int(bucket)): (int(items), Decimal(str(amount))) for stage, bucket, items, amount, *_ in rows
+    }
 
 
-def test_open_now_ages_items_by_their_latest_row_and_keeps_items_without_history(admin, history, general_pipeline):
+def test_open_now_ages_items_by_their_latest_row_and_keeps_items_without_history(
+    admin, history, general_pipeline
+):
     new = general_pipeline.stages.get(code="NEW")
     history.deal(general_pipeline, [("NEW", "2025-05-25 10:00")], amount="1000")  # 7 days old
     history.deal(general_pipeline, [("NEW", "2025-03-01 10:00")], amount="700")  # 92 days old
     Deal.objects.create(  # no history row at all: age unknown, the first bucket
-        title="bare", pipeline=general_pipeline, stage=new, amount=Decimal(300), currency="RUB", assigned_to=admin
+        title="bare",
+        pipeline=general_pipeline,
+        stage=new,
+        amount=Decimal(300),
+        currency="RUB",
+        assigned_to=admin,
     )
     report = parse_filter({"pipeline": general_pipeline.pk}, now=at("2025-06-01 12:00"))
 
@@ -45,7 +54,8 @@ def test_open_then_keeps_the_stays_that_contain_a_date(admin, history, general_p
     history.deal(general_pipeline, [("NEW", "2025-04-21 12:00"), ("LOSE", "2025-05-01 11:59")], amount="8")
     # contains both dates: 1 day old at `earlier`, 31 days at `later`
     history.deal(general_pipeline, [("NEW", "2025-03-31 12:00"), ("LOSE", "2025-05-02 12:00")], amount="16")
-    history.deal(general_pipeline, [("NEW", "2025-04-05 12:00"), ("LOSE", "2025-04-25 12:00")], amount="32")  # none
+    # entered and left between the dates: none
+    history.deal(general_pipeline, [("NEW", "2025-04-05 12:00"), ("LOSE", "2025-04-25 12:00")], amount="32")
     report = parse_filter({"pipeline": general_pipeline.pk}, now=at("2025-06-01 12:00"))
 
     opened = forecast_module._open_then(admin, report, [later, earlier])
@@ -56,6 +66,8 @@ def test_open_then_keeps_the_stays_that_contain_a_date(admin, history, general_p
         (new.pk, 2): (1, Decimal(16)),
     }
     assert counted(opened[1]) == {(new.pk, 0): (1, Decimal(16))}
-    won = {int(bucket): (int(w0), int(w1), int(w2)) for _s, bucket, *_r, w0, _a0, w1, _a1, w2, _a2 in opened[0]}
+    won = {
+        int(bucket): (int(w0), int(w1), int(w2)) for _s, bucket, *_r, w0, _a0, w1, _a1, w2, _a2 in opened[0]
+    }
     assert won == {0: (0, 0, 0), 1: (1, 1, 1), 2: (0, 0, 0)}
     assert later - earlier == dt.timedelta(days=30)
