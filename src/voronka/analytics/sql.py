@@ -99,6 +99,26 @@ def fence() -> str:
     return " OFFSET 0" if connection.vendor == "postgresql" else " LIMIT -1"
 
 
+def count_up_to(column: str, bounds: Sequence[int]) -> str | None:
+    """PostgreSQL: SQL for how many of the integer `bounds` (ascending) are ≤ `column`, NULL when it is;
+    None on SQLite (callers keep their CASE ladder there).
+
+    `width_bucket` over a constant array finds the place by binary search with one reference to
+    `column`, where a CASE ladder evaluates a comparison per step (and, unless the column is computed
+    behind a fence, the column itself per step)."""
+    if connection.vendor != "postgresql":
+        return None
+    return f"width_bucket({column}, ARRAY[{', '.join(str(int(b)) for b in bounds)}]::bigint[])"
+
+
+def count_moments_up_to(column: str, moments: Sequence[dt.datetime]) -> tuple[str, list] | None:
+    """PostgreSQL: as `count_up_to` for a timestamp column and ascending moments; None on SQLite."""
+    if connection.vendor != "postgresql":
+        return None
+    marks = ", ".join(["%s"] * len(moments))
+    return f"width_bucket({column}, ARRAY[{marks}]::timestamptz[])", [timestamp(m) for m in moments]
+
+
 def in_list(column: str, values: Iterable[int]) -> tuple[str, list[int]]:
     """Return `column IN (...)` and its parameters; an empty list matches nothing."""
     values = list(values)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from django.db import connection
+
 from voronka.accounts.models import User
 from voronka.analytics.filters import ReportFilter, scoped_items
 from voronka.analytics.sql import HISTORY, case_map, fetch, in_list, item_subquery, timestamp
@@ -88,6 +90,36 @@ def reach_groups(
         *cohort_params,
         *items_params,
     ]
+    if connection.vendor == "postgresql":
+        # Each cohort item's rows looked up through its own index (history_deal/lead_sequence), where
+        # PostgreSQL would read every row of the pipeline (1.9 million on the bench data, for 174,259
+        # items' 440,373) and semi-join them to the cohort. SQLite has no LATERAL (and looks the
+        # items up already). An item with no row in the pipeline before the cut-off has no group.
+        sql = f"""
+            SELECT p.reached, p.ended_lost, {responsible}, COUNT(*), SUM(i.amount)
+            FROM (
+                SELECT c.item_id, x.reached, x.ended_lost
+                FROM (SELECT DISTINCT cohort.{item} AS item_id FROM ({cohort_query}) cohort) c
+                JOIN LATERAL (
+                    SELECT MAX({rank_sql}) AS reached,
+                           CASE WHEN MAX(CASE WHEN {lost_sql} THEN h.moved_at END) = MAX(h.moved_at)
+                                THEN 1 ELSE 0 END AS ended_lost,
+                           COUNT(*) AS n
+                    FROM {HISTORY} h
+                    WHERE h.{item} = c.item_id AND h.pipeline_id = %s {cut}
+                ) x ON x.n > 0
+            ) p
+            JOIN ({items_sql}) i ON i.id = p.item_id
+            GROUP BY 1, 2, 3
+        """
+        params = [
+            *cohort_params,
+            *rank_params,
+            *lost_params,
+            report.pipeline.pk,
+            *cut_params,
+            *items_params,
+        ]
     return [
         ReachGroup(
             reached=int(reached),
