@@ -5,11 +5,18 @@ import random
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase
 
+from voronka.accounts.services import create_user
 from voronka.crm import bulk_insert, stays
-from voronka.crm.models import Deal, Stage, StageHistory
+from voronka.crm.models import Deal, Lead, Stage, StageHistory
+from voronka.crm.selectors.pipelines import default_deal_pipeline, lead_pipeline
 from voronka.crm.services.deals import create_deal
+from voronka.crm.services.leads import create_lead
+from voronka.crm.services.pipelines import create_pipeline
 from voronka.crm.services.stages import move
 
 T0 = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
@@ -315,3 +322,201 @@ def test_a_deal_restored_from_the_recycle_bin_gets_its_stays_back(general_pipeli
     assert len(restored) == 3
     assert sum(1 for left, _won, lost in restored.values() if left and lost) == 2
     assert restored == expected_stays()
+
+
+def backfilled_stays() -> dict[int, tuple]:
+    """Row id -> (left_at, won_at, lost_at) as `stays.backfill_sql()` computes them from scratch
+    (in a savepoint, rolled back: the stored values stay as the triggers left them)."""
+    with transaction.atomic():
+        point = transaction.savepoint()
+        StageHistory.objects.update(left_at=None, won_at=None, lost_at=None)
+        with connection.cursor() as cursor:
+            cursor.execute(stays.backfill_sql())
+        values = stored_stays()
+        transaction.savepoint_rollback(point)
+    return values
+
+
+def test_a_new_items_first_row_and_its_moves(general_pipeline):
+    # given: a first row, appended moves (one into a lost stage, one into a won stage), and a row
+    # for another item in between
+    g = general_pipeline
+    deal, other = new_deal(g, stage(g, "NEW")), new_deal(g, stage(g, "NEW"))
+    StageHistory.objects.create(deal=deal, pipeline=g, to_stage=stage(g, "NEW"), moved_at=hours(0))
+    assert stored_stays() == backfilled_stays() == expected_stays()
+    # when
+    for n, code in ((1, "PREPARATION"), (2, "LOSE"), (3, "EXECUTING"), (4, "WON")):
+        StageHistory.objects.create(deal=deal, pipeline=g, to_stage=stage(g, code), moved_at=hours(n))
+        StageHistory.objects.create(deal=other, pipeline=g, to_stage=stage(g, code), moved_at=hours(n + 0.5))
+        # then
+        assert stored_stays() == backfilled_stays() == expected_stays()
+    assert list(
+        StageHistory.objects.filter(deal=deal)
+        .order_by("moved_at")
+        .values_list("left_at", "won_at", "lost_at")
+    ) == [
+        (hours(1), hours(4), hours(2)),
+        (hours(2), hours(4), hours(2)),
+        (hours(3), hours(4), None),
+        (hours(4), hours(4), None),
+        (None, None, None),
+    ]
+
+
+def test_one_statement_of_new_items_rows_and_of_several_rows_of_one_item(general_pipeline, lead_statuses):
+    # given: one COPY (PostgreSQL) / multi-row INSERT (SQLite) with lone creation rows of new deals
+    # and leads, and a whole history of one deal, out of order, among them
+    g = general_pipeline
+    deals = [new_deal(g, stage(g, "NEW")) for _ in range(4)]
+    lead = Lead.objects.create(
+        title="Lead", status=lead_statuses.stages.order_by("sort").first(), currency="RUB"
+    )
+    entries = [
+        (deals[0], "NEW", 0),
+        (deals[3], "WON", 9),
+        (deals[1], "NEW", 0),
+        (lead, None, 1),
+        (deals[3], "NEW", 2),
+        (deals[2], "NEW", 3),
+        (deals[3], "LOSE", 5),
+        (deals[3], "NEW", 5),
+    ]
+    # when
+    bulk_insert.insert(
+        StageHistory,
+        ("deal_id", "lead_id", "pipeline_id", "to_stage_id", "moved_at", "is_backward", "reason"),
+        [
+            (None, item.pk, lead.status.pipeline_id, lead.status_id, hours(n), False, "")
+            if item is lead
+            else (item.pk, None, g.pk, stage(g, code).pk, hours(n), False, "")
+            for item, code, n in entries
+        ],
+    )
+    # then
+    assert stored_stays() == backfilled_stays() == expected_stays()
+    assert list(
+        StageHistory.objects.filter(deal=deals[3])
+        .order_by("moved_at", "pk")
+        .values_list("left_at", "won_at", "lost_at")
+    ) == [
+        (hours(5), hours(9), hours(5)),
+        (hours(5), hours(9), None),
+        (hours(9), hours(9), None),
+        (None, None, None),
+    ]
+    others = StageHistory.objects.exclude(deal=deals[3]).values_list("left_at", "won_at", "lost_at")
+    assert set(others) == {(None, None, None)}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statement trigger")
+def test_postgresql_runs_the_trigger_once_per_statement(general_pipeline):
+    # given: the function calls counted in this transaction
+    g = general_pipeline
+    deals = [new_deal(g, stage(g, "NEW")) for _ in range(3)]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL track_functions = 'pl'")
+    # when: three new deals' creation rows in one statement, then a move
+    StageHistory.objects.bulk_create([row(deal, stage(g, "NEW"), hours(0)) for deal in deals])
+    StageHistory.objects.create(deal=deals[0], pipeline=g, to_stage=stage(g, "WON"), moved_at=hours(1))
+    # then
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT funcname, calls FROM pg_stat_xact_user_functions WHERE funcname LIKE %s",
+            [f"{StageHistory._meta.db_table}_stays%"],
+        )
+        calls = dict(cursor.fetchall())
+    assert calls == {f"{StageHistory._meta.db_table}_stays_insert": 2}
+    assert stored_stays() == backfilled_stays() == expected_stays()
+
+
+# The operations of the property test below, on three deals (two pipelines) and two leads.
+moments = st.integers(0, 6)
+new_rows = st.lists(
+    st.tuples(st.integers(0, 4), st.integers(0, 20), moments, st.booleans()), min_size=1, max_size=6
+)
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.sampled_from(["copy", "orm", "one by one"]), new_rows),
+        st.tuples(st.just("delete"), st.lists(st.integers(0, 1000), min_size=1, max_size=3)),
+        st.tuples(st.just("delete item"), st.integers(0, 4)),
+        st.tuples(st.just("semantics"), st.integers(0, 20), st.sampled_from(list(Stage.Semantics))),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+class TestTriggersAgainstTheBackfill(TestCase):
+    """Random histories written every way, with deletes and semantics changes: after each step the
+    trigger-kept columns are what `backfill_sql` computes from scratch."""
+
+    @classmethod
+    def setUpTestData(cls):
+        admin = create_user(username="stays", role="administrator", is_superuser=True)
+        cls.general = default_deal_pipeline()
+        cls.other = create_pipeline(name="Wholesale", actor=admin)
+        cls.statuses = lead_pipeline()
+        cls.deal_stages = [*cls.general.stages.order_by("sort"), *cls.other.stages.order_by("sort")]
+        cls.lead_stages = list(cls.statuses.stages.order_by("sort"))
+        cls.deals = [new_deal(cls.general, cls.deal_stages[0]) for _ in range(3)]
+        cls.leads = [create_lead(actor=admin, title=f"Lead {n}") for n in range(2)]
+        StageHistory.objects.all().delete()
+
+    def history_row(self, item: int, stage_pick: int, moment: int, given: bool) -> StageHistory:
+        if item < len(self.deals):
+            to = self.deal_stages[stage_pick % len(self.deal_stages)]
+            owner = {"deal_id": self.deals[item].pk}
+        else:
+            to = self.lead_stages[stage_pick % len(self.lead_stages)]
+            owner = {"lead_id": self.leads[item - len(self.deals)].pk}
+        return StageHistory(
+            **owner,
+            pipeline_id=to.pipeline_id,
+            to_stage=to,
+            moved_at=hours(moment),
+            left_at=hours(99) if given else None,  # a loader's wrong value, put right
+        )
+
+    def apply(self, kind: str, argument, extra=None) -> None:
+        if kind in ("copy", "orm", "one by one"):
+            entries = [self.history_row(*picked) for picked in argument]
+            if kind == "orm":
+                StageHistory.objects.bulk_create(entries)
+            elif kind == "one by one":
+                for entry in entries:
+                    entry.save()
+            else:
+                columns = (
+                    "deal_id",
+                    "lead_id",
+                    "pipeline_id",
+                    "to_stage_id",
+                    "moved_at",
+                    "left_at",
+                    "is_backward",
+                )
+                bulk_insert.insert(
+                    StageHistory,
+                    (*columns, "reason"),
+                    [(*(getattr(e, c) for c in columns), "") for e in entries],
+                )
+        elif kind == "delete":
+            ids = list(StageHistory.objects.order_by("pk").values_list("pk", flat=True))
+            if ids:
+                StageHistory.objects.filter(pk__in=[ids[i % len(ids)] for i in argument]).delete()
+        elif kind == "delete item":
+            if argument < len(self.deals):
+                StageHistory.objects.filter(deal=self.deals[argument]).delete()
+            else:
+                StageHistory.objects.filter(lead=self.leads[argument - len(self.deals)]).delete()
+        else:
+            stages = [*self.deal_stages, *self.lead_stages]
+            Stage.objects.filter(pk=stages[argument % len(stages)].pk).update(semantics=extra)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(steps=operations)
+    def test_every_step_keeps_the_backfills_values(self, steps):
+        for step in steps:
+            self.apply(*step)
+            assert stored_stays() == backfilled_stays()
+        assert stored_stays() == expected_stays()
