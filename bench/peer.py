@@ -520,13 +520,13 @@ def work(
     return figures
 
 
-def projection(start: int, rows: int) -> str:
-    """The peer's time for a whole `rows`-row file into `start` leads, from its files' times."""
+def projection(start: int, rows: int, rate: float) -> str:
+    """The peer's time for a whole `rows`-row file into `start` leads: at `rate` (its pieces' rows
+    a second), and with the growth of its time per row fitted through all its files' times."""
     fit = growth(PIECES)
-    steady = sum(seconds for _l, _r, seconds in PIECES) / sum(rows for _l, rows, _s in PIECES) * rows
     text = (
         f"  Projection, not measured: the whole {rows:,}-row file into {start:,} leads would take it "
-        f"{steady / 60:.0f} min at its mean rate per row"
+        f"{rows / rate / 60:.0f} min at its pieces' rate"
     )
     if fit is None:
         return text + "."
@@ -658,7 +658,7 @@ def report(results: dict, singles: int, rows: int, budget: float | None) -> None
             f"({', '.join(f'{seconds:.0f} s into {leads:,} leads' for leads, seconds in pieces)}): "
             f"{rate:,.1f} rows/s (Voronka imported the whole file in {ours['import_big'][3][0][1]:.0f} s)."
         )
-        print(projection(pieces[0][0], rows))
+        print(projection(pieces[0][0], rows, rate))
     if peer_ok and "probe" in peer:
         rate, failed, leads = peer["probe"]
         print(

@@ -25,13 +25,13 @@ def test_one_size_gives_no_growth():
 def test_the_projection_adds_the_growth_to_the_mean_rate(monkeypatch):
     monkeypatch.setattr(peer, "PIECES", _pieces(0, 5000))
 
-    text = peer.projection(5000, 100_000)
+    text = peer.projection(5000, 100_000, 40.0)
 
     # 20 pieces from 5,000 leads: 5,000 × (20 × 10 ms + 2 µs × (20 × 7,500 + 5,000 × 190)) = 12,000 s
     assert text.strip().startswith("Projection, not measured")
     assert text.endswith("at that growth 200 min.")
-    # at the measured files' mean rate per row (20 ms): 100,000 rows in 2,000 s
-    assert "take it 33 min at its mean rate per row" in text
+    # at the pieces' rate, 40 rows a second: 100,000 rows in 2,500 s
+    assert "take it 42 min at its pieces' rate" in text
 
 
 def test_the_peers_files_carry_its_status_and_voronkas_do_not():
