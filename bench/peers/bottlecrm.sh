@@ -5,11 +5,12 @@
 #   bench/peers/bottlecrm.sh serve PORT N     # gunicorn with N sync workers on 127.0.0.1:PORT
 #   bench/peers/bottlecrm.sh stop             # stop that gunicorn
 #   bench/peers/bottlecrm.sh reset            # empty database again (drop, create, migrate, token)
+#   bench/peers/bottlecrm.sh drop             # drop its database (the migrated template stays)
 #
 # It installs into bench/.peers/bottlecrm (gitignored) with Python 3.12 (pyenv's 3.12.1 where
-# there is one), and keeps its data in the PostgreSQL database bench_bottlecrm owned by the
-# non-superuser role bottlecrm, so the peer's row-level security really applies. The token is
-# written to bench/.peers/bottlecrm/token. Any failure writes the reason to
+# there is one), and keeps its data in the PostgreSQL database bench_bottlecrm (BOTTLECRM_DB to
+# name another) owned by the non-superuser role bottlecrm, so the peer's row-level security
+# really applies. The token is written to bench/.peers/bottlecrm/token. Any failure writes the reason to
 # bench/.peers/bottlecrm/unavailable and exits non-zero: the benchmark then says
 # "peer: not measured (reason)".
 set -euo pipefail
@@ -20,7 +21,10 @@ VENV=$PEER/venv
 VERSION=${BOTTLECRM_VERSION:-1.35}
 PGHOST=${BENCH_PG_HOST:-127.0.0.1}
 PGPORT=${BENCH_PG_PORT:-5432}
-DB=bench_bottlecrm
+DB=${BOTTLECRM_DB:-bench_bottlecrm}
+# The migrated template every reset copies (whatever DB is), and its name while it is made.
+MIGRATED=bench_bottlecrm_migrated
+MIGRATING=bench_bottlecrm_migrating
 ROLE=bottlecrm
 mkdir -p "$PEER"
 
@@ -72,17 +76,17 @@ database() {
 	psql_admin -tc "SELECT 1 FROM pg_roles WHERE rolname = '$ROLE'" | grep -q 1 ||
 		psql_admin -c "CREATE ROLE $ROLE LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD 'bench'" >/dev/null
 	peer_env
-	# Its migrations take minutes: they run once into ${DB}_migrated, and each reset copies that.
-	if ! psql_admin -tc "SELECT 1 FROM pg_database WHERE datname = '${DB}_migrated'" | grep -q 1; then
-		psql_admin -c "CREATE DATABASE ${DB}_migrating OWNER $ROLE" >/dev/null
-		(cd "$PEER" && DBNAME=${DB}_migrating "$VENV/bin/python" -m django migrate --noinput -v 0) \
+	# Its migrations take minutes: they run once into $MIGRATED, and each reset copies that.
+	if ! psql_admin -tc "SELECT 1 FROM pg_database WHERE datname = '$MIGRATED'" | grep -q 1; then
+		psql_admin -c "CREATE DATABASE $MIGRATING OWNER $ROLE" >/dev/null
+		(cd "$PEER" && DBNAME=$MIGRATING "$VENV/bin/python" -m django migrate --noinput -v 0) \
 			>"$PEER/migrate.log" 2>&1 || {
-			psql_admin -c "DROP DATABASE IF EXISTS ${DB}_migrating WITH (FORCE)" >/dev/null
+			psql_admin -c "DROP DATABASE IF EXISTS $MIGRATING WITH (FORCE)" >/dev/null
 			fail "its migrations failed (see $PEER/migrate.log)"
 		}
-		psql_admin -c "ALTER DATABASE ${DB}_migrating RENAME TO ${DB}_migrated" >/dev/null
+		psql_admin -c "ALTER DATABASE $MIGRATING RENAME TO $MIGRATED" >/dev/null
 	fi
-	psql_admin -c "CREATE DATABASE $DB OWNER $ROLE TEMPLATE ${DB}_migrated" >/dev/null
+	psql_admin -c "CREATE DATABASE $DB OWNER $ROLE TEMPLATE $MIGRATED" >/dev/null
 	# An organisation, an admin user with a profile in it, and a personal access token.
 	(cd "$PEER" && "$VENV/bin/python" -m django shell -c "
 from django.db import connection
@@ -105,6 +109,9 @@ setup)
 reset)
 	database
 	;;
+drop)
+	psql_admin -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
+	;;
 serve)
 	PORT=${2:-8790}
 	WORKERS=${3:-2}
@@ -121,7 +128,7 @@ stop)
 	fi
 	;;
 *)
-	echo "usage: $0 setup|reset|serve PORT WORKERS|stop" >&2
+	echo "usage: $0 setup|reset|serve PORT WORKERS|stop|drop" >&2
 	exit 2
 	;;
 esac
