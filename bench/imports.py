@@ -29,6 +29,7 @@ import subprocess
 import sys
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,6 +119,13 @@ def child(database: str, path: str, mode: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    if os.environ.get("BENCH_IMPORTS_SUSPEND_STAYS"):  # to measure what the stays triggers cost
+        from django.db import connection
+
+        from voronka.crm import stays
+
+        with connection.cursor() as cursor:
+            stays.suspend(cursor, connection.vendor)
     from voronka.accounts.services import create_user, system_user
 
     for username, first, last in USERS:
@@ -250,7 +258,7 @@ def raw_insert(path: str) -> int:
                     "last_name": last,
                     "status_id": stage.pk,
                     "currency": "RUB",
-                    "amount": "1.00",
+                    "amount": Decimal("1.00"),
                     "created_at": now,
                     "updated_at": now,
                     "created_by_id": actor.pk,
