@@ -5,11 +5,13 @@ database). The next batch's duplicate control runs while the batch before it is 
 written: it must find that batch's leads as a sequential import finds them in the database.
 """
 
+import csv
 import threading
 import time
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from voronka.crm.models import Lead, TimelineEntry
 from voronka.crm.services import bulk
@@ -149,3 +151,26 @@ def test_an_overlapped_batch_that_fails_fails_the_import_and_resumes(
     )
     assert (done.pk, done.rows_done, done.created_count, done.status) == (job.pk, 63, 63, "done")
     assert Lead.objects.count() == 63
+
+
+def test_an_overlapped_import_reports_failed_rows_in_the_import_language(tmp_path, admin, lead_statuses):
+    # given: a row that fails, imported in Russian
+    rows = [["Имя", "E-mail"], ["Иван", "ivan@example.ru"], ["Пётр", "not an address"]]
+    path = write_csv(tmp_path / "leads.csv", rows, encoding="utf-8", delimiter=";")
+
+    # when
+    with translation.override("ru"):
+        job = run_import(
+            start_import(path, options=Options(entity="lead"), actor=admin),
+            path=path,
+            actor=admin,
+            workers=0,
+            overlap=True,
+        )
+
+    # then: the reason was written on the writer thread, in the import's language
+    with open(job.error_file, encoding="utf-8-sig", newline="") as handle:
+        reported = list(csv.reader(handle, delimiter=";"))
+    assert (job.created_count, job.failed_count) == (1, 1)
+    assert reported[1][:2] == ["Пётр", "not an address"]
+    assert reported[1][2].startswith("строка 3: ")

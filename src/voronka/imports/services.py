@@ -271,6 +271,7 @@ class _Overlapped:
         self.future: Future | None = None
         self.in_flight: bulk.DuplicateIndex | None = None
         self.closed = False
+        self.language = translation.get_language()  # active per thread: the report's reasons in the import's
 
     def written(self) -> bulk.DuplicateIndex | None:
         """What the next batch's duplicate control must see of the batch being written (None: nothing)."""
@@ -312,7 +313,11 @@ class _Overlapped:
             self.executor.shutdown()
 
     def _write(self, batch: "_Batch") -> None:
-        with webhook_selectors.one_read_of_subscriptions(), transaction.atomic():
+        with (
+            translation.override(self.language),
+            webhook_selectors.one_read_of_subscriptions(),
+            transaction.atomic(),
+        ):
             _write(self.job, batch, report=self.report)
 
 
