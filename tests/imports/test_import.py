@@ -180,7 +180,7 @@ def test_an_interrupted_import_resumes_after_the_last_committed_batch(
     ]
     path = write_csv(tmp_path / "leads.csv", rows, encoding="utf-8", delimiter=",")
     monkeypatch.setattr(services, "BATCH", 10)
-    original = services.bulk.create_prepared
+    original = services.bulk.write_staged
     calls = []
 
     def crashing(*args, **kwargs):
@@ -189,7 +189,7 @@ def test_an_interrupted_import_resumes_after_the_last_committed_batch(
             raise RuntimeError("killed")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(services.bulk, "create_prepared", crashing)
+    monkeypatch.setattr(services.bulk, "write_staged", crashing)
     job = start_import(path, options=Options(entity="lead", on_duplicate="create"), actor=admin)
     with pytest.raises(RuntimeError):
         run_import(job, path=path, actor=admin, workers=0)

@@ -16,6 +16,8 @@ import json
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,8 +161,13 @@ def run_import(
     actor: User,
     progress: Callable[[ImportJob], None] | None = None,
     workers: int | None = None,
+    overlap: bool | None = None,
 ) -> ImportJob:
-    """Import (or check) the file of `job` from where it stopped; return the finished job."""
+    """Import (or check) the file of `job` from where it stopped; return the finished job.
+
+    `workers`: parsing processes (None: by the file's size and the cores); `overlap`: write each
+    batch on a thread of its own while the next is staged, where `can_overlap` (None: with workers).
+    """
     options = Options(**_options_of(job))
     table = open_file(path, options)
     directory, context, columns = _load(table, options)
@@ -178,11 +185,27 @@ def run_import(
     memory = _KeyMemory() if job.is_dry_run else None
     finder = clients.Finder(actor=actor, create=not job.is_dry_run)
     count = pipeline.worker_count(table.total, BATCH) if workers is None else workers
+    overlap = (count > 0 if overlap is None else overlap) and can_overlap(job, options)
     collector = pipeline.QuietCollector()
+    writer = _Overlapped(job, report, progress) if overlap else None
     with _unmapped():
         try:
             chunks = _chunks(table.rows(skip=job.rows_done), BATCH)
             for chunk, outcomes in pipeline.converted(chunks, state, workers=count):
+                if writer is not None:
+                    batch = _stage(
+                        job,
+                        chunk,
+                        outcomes,
+                        actor=actor,
+                        options=options,
+                        memory=None,
+                        finder=None,
+                        build=True,
+                        written=writer.written(),
+                    )
+                    writer.submit(batch)
+                    continue
                 _commit(
                     job,
                     chunk,
@@ -195,7 +218,11 @@ def run_import(
                 )
                 if progress is not None:
                     progress(job)
+            if writer is not None:
+                writer.close()
         except Exception as error:
+            if writer is not None:
+                writer.abandon()
             _fail(job, error)
             raise
         finally:
@@ -204,6 +231,94 @@ def run_import(
             if memory is not None:
                 memory.close()
     return _finish(job)
+
+
+def can_overlap(job: ImportJob, options: Options) -> bool:
+    """Whether batches may be written on a connection of their own while the next one is staged.
+
+    PostgreSQL only: its ids come from sequences, so a batch's rows are built before its
+    transaction (SQLite allocates them after the highest id, under the write lock). Not for a dry
+    run (nothing is written), nor inside a caller's transaction (the batches join it), nor for
+    deals and contacts, whose rows may create their clients first (`clients.Finder`).
+    """
+    return (
+        connection.vendor == "postgresql"
+        and not job.is_dry_run
+        and not connection.in_atomic_block
+        and options.entity in ("lead", "company")
+    )
+
+
+class _Overlapped:
+    """Writes each batch on a thread of its own while the main thread stages the next one.
+
+    On PostgreSQL the database works on a batch (the COPYs, the triggers, the foreign-key checks
+    at commit) for longer than the importer takes to stage it: with one connection the two took
+    turns. The thread has its own connection (Django's are per thread); each batch is still one
+    transaction with its progress, written in order, one at a time, so a killed import resumes
+    as before. The next batch's duplicate control sees the batch being written through
+    `Staged.written_index()` (its new items, as the database will hold them); after a batch that
+    merges into existing items it waits for that batch's commit and reads the database instead.
+    """
+
+    def __init__(
+        self, job: ImportJob, report: ErrorReport, progress: Callable[[ImportJob], None] | None
+    ) -> None:
+        self.job = job
+        self.report = report
+        self.progress = progress
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
+        self.future: Future | None = None
+        self.in_flight: bulk.DuplicateIndex | None = None
+        self.closed = False
+        self.language = translation.get_language()  # active per thread: the report's reasons in the import's
+
+    def written(self) -> bulk.DuplicateIndex | None:
+        """What the next batch's duplicate control must see of the batch being written (None: nothing)."""
+        if self.future is not None and self.in_flight is None:
+            self.wait()  # the batch merges into existing items: read them from the database
+        return self.in_flight
+
+    def submit(self, batch: "_Batch") -> None:
+        """Write `batch` once the one before it is committed (its error raised here)."""
+        self.wait()
+        staged = batch.staged
+        self.in_flight = None if staged.merges_existing else staged.written_index()
+        self.future = self.executor.submit(self._write, batch)
+
+    def wait(self) -> None:
+        future, self.future = self.future, None
+        self.in_flight = None
+        if future is not None:
+            future.result()
+            if self.progress is not None:
+                self.progress(self.job)
+
+    def close(self) -> None:
+        """Wait for the last batch and close the thread's connection."""
+        try:
+            self.wait()
+        finally:
+            self.abandon()
+
+    def abandon(self) -> None:
+        """Let the batch being written end (its error is not raised), then close the thread's connection."""
+        future, self.future = self.future, None
+        if future is not None:
+            wait_for([future])
+        if not self.closed:
+            self.closed = True
+            # Looked up in the thread: `connection` is the calling thread's own connection.
+            self.executor.submit(lambda: connection.close()).result()
+            self.executor.shutdown()
+
+    def _write(self, batch: "_Batch") -> None:
+        with (
+            translation.override(self.language),
+            webhook_selectors.one_read_of_subscriptions(),
+            transaction.atomic(),
+        ):
+            _write(self.job, batch, report=self.report)
 
 
 @contextmanager
@@ -341,34 +456,64 @@ def _chunks(rows, size: int):
         yield chunk
 
 
+@dataclass
+class _Batch:
+    """A batch of rows checked and staged, to be written with the job's progress."""
+
+    rows: int
+    cells: dict[int, list[Any]]
+    failures: dict[int, str]
+    warnings: list[str]
+    ready: list[pipeline.Ready]
+    staged: bulk.Staged
+
+
 def _commit(job, chunk, outcomes, *, actor, options, report, memory, finder) -> None:
     """Write one batch and advance the job, in one transaction."""
+    with webhook_selectors.one_read_of_subscriptions(), transaction.atomic():
+        batch = _stage(job, chunk, outcomes, actor=actor, options=options, memory=memory, finder=finder)
+        _write(job, batch, report=report)
+
+
+def _stage(job, chunk, outcomes, *, actor, options, memory, finder, build=False, written=None) -> _Batch:
+    """Check a batch (clients named in it found or created, rights, duplicates) and plan its writes."""
     ready = [o for o in outcomes if isinstance(o, pipeline.Ready)]
     failures = {o.number: o.reason for o in outcomes if isinstance(o, pipeline.Failed)}
     warnings = [w for o in outcomes if o is not None for w in (f"{o.number}: {text}" for text in o.warnings)]
-    counts = {"created": 0, "merged": 0, "skipped": 0}
-    with webhook_selectors.one_read_of_subscriptions(), transaction.atomic():
+    if finder is not None:
         for row, error in finder.link(options.entity, ready):
             failures[row.number] = pipeline.describe(error, row.columns)
         ready = [row for row in ready if row.number not in failures]
-        results = bulk.create_prepared(
-            options.entity,
-            [row.prepared for row in ready],
-            actor=actor,
-            on_duplicate=options.on_duplicate,
-            import_job_id=None if job.is_dry_run else job.pk,
-            dry_run=job.is_dry_run,
-            memory=memory,
-        )
-        for row, result in zip(ready, results, strict=True):
-            if result.outcome == bulk.Outcome.FAILED:
-                failures[row.number] = pipeline.describe(result.error, row.columns)
-            else:
-                counts[str(result.outcome)] += 1
-        cells = dict(chunk)
-        failed = sorted(failures.items())
-        size = report.write([(cells[number], _row_reason(number, reason)) for number, reason in failed])
-        _advance(job, rows=len(chunk), counts=counts, failed=failed, warnings=warnings, error_bytes=size)
+    staged = bulk.stage(
+        options.entity,
+        [row.prepared for row in ready],
+        actor=actor,
+        on_duplicate=options.on_duplicate,
+        import_job_id=None if job.is_dry_run else job.pk,
+        dry_run=job.is_dry_run,
+        memory=memory,
+        build=build,
+        written=written,
+    )
+    return _Batch(
+        rows=len(chunk), cells=dict(chunk), failures=failures, warnings=warnings, ready=ready, staged=staged
+    )
+
+
+def _write(job, batch: _Batch, *, report) -> None:
+    """Write a staged batch, its failed rows to the report and the job's progress (in the caller's transaction)."""
+    counts = {"created": 0, "merged": 0, "skipped": 0}
+    failures = batch.failures
+    results = bulk.write_staged(batch.staged)
+    for row, result in zip(batch.ready, results, strict=True):
+        if result.outcome == bulk.Outcome.FAILED:
+            failures[row.number] = pipeline.describe(result.error, row.columns)
+        else:
+            counts[str(result.outcome)] += 1
+    failed = sorted(failures.items())
+    cells = batch.cells
+    size = report.write([(cells[number], _row_reason(number, reason)) for number, reason in failed])
+    _advance(job, rows=batch.rows, counts=counts, failed=failed, warnings=batch.warnings, error_bytes=size)
 
 
 def _row_reason(number: int, reason: str) -> str:

@@ -170,6 +170,17 @@ class DuplicateIndex:
     owners: dict[tuple[str, str], list[tuple[str, int]]]  # ("phone", "+7495...") -> [(kind, id)]
     items: dict[tuple[str, int], tuple[str, bool, int | None]]
 
+    def add(self, other: "DuplicateIndex") -> None:
+        """Add the items of `other` (written by another transaction, maybe not committed yet)."""
+        for key, found in other.owners.items():
+            mine = self.owners.get(key)
+            if mine is None:
+                self.owners[key] = list(found)
+            else:
+                mine.extend(owner for owner in found if owner not in mine)
+        for owner, described in other.items.items():
+            self.items.setdefault(owner, described)
+
     def matches(
         self,
         *,

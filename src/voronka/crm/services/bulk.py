@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import Action, User
 from voronka.crm.models import Company, Contact, CustomField, Pipeline, Source, Stage
-from voronka.crm.selectors.duplicates import Match, index_duplicates
+from voronka.crm.selectors.duplicates import DuplicateIndex, Match, index_duplicates
 from voronka.crm.selectors.pipelines import deal_pipelines, first_stage, lead_pipeline
 from voronka.crm.services import bulk_rows, clients, comms, deals, duplicates, items, leads
 from voronka.crm.services.duplicates import DuplicatePolicy
@@ -303,6 +303,78 @@ def create_prepared(
     With `dry_run`, decide every outcome but write nothing (`memory` carries the rows planned
     by earlier batches, which a real run would find in the database).
     """
+    staged = stage(
+        kind,
+        rows,
+        actor=actor,
+        on_duplicate=on_duplicate,
+        import_job_id=import_job_id,
+        dry_run=dry_run,
+        memory=memory,
+    )
+    return write_staged(staged)
+
+
+@dataclass
+class Staged:
+    """A batch checked against the database and planned (`stage`), to be written by `write_staged`."""
+
+    kind: str
+    count: int
+    results: dict[int, RowResult]
+    positions: dict[int, int]
+    plan: "Plan"
+    actor: User
+    import_job_id: int | None
+    dry_run: bool
+    built: bulk_rows.Built | None = None
+
+    @property
+    def merges_existing(self) -> bool:
+        """True when writing the batch changes items that exist already (merges into them)."""
+        return bool(self.plan.to_merge)
+
+    def written_index(self) -> DuplicateIndex:
+        """What duplicate control will find of this batch's new items once it is written.
+
+        For the next batch, staged before this one commits (`stage(..., written=...)`): as the
+        database will hold it (the items' ids, titles and keys), merges into existing items aside.
+        """
+        owners: dict[tuple[str, str], list[tuple[str, int]]] = {}
+        described: dict[tuple[str, int], tuple[str, bool, int | None]] = {}
+        built = self.built
+        if built is None or self.plan.pending is None:
+            return DuplicateIndex(owners=owners, items=described)
+        pending = self.plan.pending
+        for key, entries in pending.by_key.items():
+            for entry in entries:
+                if isinstance(entry, Match):
+                    continue  # an existing item merged into: the caller waits for that batch instead
+                item_id = built.ids[id(pending.rows[entry - _PENDING])]
+                owners.setdefault(key, []).append((self.kind, item_id))
+                described[(self.kind, item_id)] = built.described[item_id]
+        return DuplicateIndex(owners=owners, items=described)
+
+
+def stage(
+    kind: str,
+    rows: Sequence[Prepared | RowResult],
+    *,
+    actor: User,
+    on_duplicate: DuplicatePolicy | str = DuplicatePolicy.REFUSE,
+    import_job_id: int | None = None,
+    dry_run: bool = False,
+    memory: KeyMemory | None = None,
+    build: bool = False,
+    written: DuplicateIndex | None = None,
+) -> Staged:
+    """Check a batch against the rules and the database and plan its writes; write nothing.
+
+    With `build`, also allocate the new items' ids and build their rows (PostgreSQL: the ids come
+    from sequences, outside any transaction), so that `write_staged` may run on another
+    connection while the next batch is staged; `written` is what duplicate control must see of
+    the batch written meanwhile (`Staged.written_index`), not committed yet.
+    """
     policy = DuplicatePolicy(on_duplicate)
     results: dict[int, RowResult] = {}
     live: list[Prepared] = []
@@ -318,13 +390,39 @@ def create_prepared(
         live.append(row)
     positions = {id(row): position for position, row in enumerate(rows)}
     live = _resolve_links(kind, live, results, positions)
-    plan = duplicates_plan(kind, policy, live, actor=actor, memory=memory)
+    plan = duplicates_plan(kind, policy, live, actor=actor, memory=memory, written=written)
     for row, outcome in plan.decided:
         results[positions[id(row)]] = outcome
-    if not dry_run:
-        written = bulk_rows.write(
+    staged = Staged(
+        kind=kind,
+        count=len(rows),
+        results=results,
+        positions=positions,
+        plan=plan,
+        actor=actor,
+        import_job_id=import_job_id,
+        dry_run=dry_run,
+    )
+    if build and not dry_run:
+        staged.built = bulk_rows.build(
             kind, plan.created, actor=actor, import_job_id=import_job_id, now=timezone.now()
         )
+    return staged
+
+
+@transaction.atomic(savepoint=False)
+def write_staged(staged: Staged) -> list[RowResult]:
+    """Write a staged batch in the current transaction; return one result per row, in order."""
+    kind, plan, results, positions = staged.kind, staged.plan, staged.results, staged.positions
+    actor, import_job_id = staged.actor, staged.import_job_id
+    if not staged.dry_run:
+        built = staged.built
+        if built is None:
+            built = bulk_rows.build(
+                kind, plan.created, actor=actor, import_job_id=import_job_id, now=timezone.now()
+            )
+        bulk_rows.insert(built)
+        written = built.ids
         for row in plan.created:
             results[positions[id(row)]] = RowResult(
                 ref=row.ref, outcome=Outcome.CREATED, item_id=written[id(row)]
@@ -342,7 +440,7 @@ def create_prepared(
             results[positions[id(row)]] = RowResult(ref=row.ref, outcome=Outcome.CREATED)
         for row, target_id in plan.to_merge:
             results[positions[id(row)]] = RowResult(ref=row.ref, outcome=Outcome.MERGED, item_id=target_id)
-    return [results[position] for position in range(len(rows))]
+    return [results[position] for position in range(staged.count)]
 
 
 def _check_rights(
@@ -407,12 +505,22 @@ class Plan:
     decided: list[tuple[Prepared, RowResult]] = field(default_factory=list)
     to_merge: list[tuple[Prepared, int]] = field(default_factory=list)
     pending_targets: list[tuple[Prepared, Prepared]] = field(default_factory=list)
+    pending: "_Pending | None" = None  # the rows planned for creation, by key (none: no duplicate control)
 
 
 def duplicates_plan(
-    kind: str, policy: DuplicatePolicy, rows: list[Prepared], *, actor: User, memory: KeyMemory | None = None
+    kind: str,
+    policy: DuplicatePolicy,
+    rows: list[Prepared],
+    *,
+    actor: User,
+    memory: KeyMemory | None = None,
+    written: DuplicateIndex | None = None,
 ) -> Plan:
-    """Apply duplicate control to the rows in order: against the database, and against the rows before."""
+    """Apply duplicate control to the rows in order: against the database, and against the rows before.
+
+    `written`: items of an earlier batch being written meanwhile, found as if they were in the database.
+    """
     plan = Plan()
     if kind == "deal" or policy == DuplicatePolicy.CREATE:
         plan.created = list(rows)
@@ -424,7 +532,9 @@ def duplicates_plan(
         company_titles={_company_title(kind, row) for row in rows} - {""},
         kinds=duplicates.match_kinds(kind),
     )
-    pending = _Pending(kind)
+    if written is not None:
+        index.add(written)
+    pending = plan.pending = _Pending(kind)
     for row, keys in zip(rows, keys_of, strict=True):
         if memory is None and not pending.hit(keys) and not any(key in index.owners for key in keys):
             # The common case, a new client: nothing in the database or the batch shares a key.

@@ -8,6 +8,7 @@ the ItemCreated / StageChanged events. Called by crm.services.bulk inside its tr
 import datetime as dt
 import functools
 import operator
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -24,27 +25,60 @@ _FOREIGN = {items.SOURCE, items.USER, items.CONTACT, items.COMPANY}
 _PENDING = 10**15
 
 
+@dataclass
+class Built:
+    """The rows a batch of new items writes, with their ids allocated: `insert()` writes them."""
+
+    kind: str
+    ids: dict[int, int]  # id(row) -> item id
+    columns: list[str]
+    item_rows: list[tuple]
+    comm_rows: list[tuple]
+    history_rows: list[tuple]
+    timeline_rows: list[tuple]
+    published: list[object]
+    # (title, is_closed, responsible id) by item id: what duplicate control reads of the item once written.
+    described: dict[int, tuple[str, bool, int | None]]
+
+
 def write(
     kind: str, rows: list, *, actor: User, import_job_id: int | None, now: dt.datetime
 ) -> dict[int, int]:
     """Insert the items of `rows` (bulk.Prepared) with their rows; return {id(row): item id}."""
-    if not rows:
-        return {}
+    built = build(kind, rows, actor=actor, import_job_id=import_job_id, now=now)
+    insert(built)
+    return built.ids
+
+
+def build(kind: str, rows: list, *, actor: User, import_job_id: int | None, now: dt.datetime) -> Built:
+    """Allocate the ids of the items of `rows` (bulk.Prepared) and build their rows and events.
+
+    No row is written: on PostgreSQL the ids come from the sequences, so this may run outside
+    the transaction that inserts them (an import prepares its next batch meanwhile).
+    """
     model = items.ITEM_MODELS[kind]
+    columns = [field.attname for field in model._meta.concrete_fields]
+    if not rows:
+        return Built(kind, {}, columns, [], [], [], [], [], {})
     ids = bulk_insert.allocate_ids(model, len(rows))
     staged = kind in ("lead", "deal")
     history_ids = bulk_insert.allocate_ids(StageHistory, len(rows)) if staged else []
     repeat = _repeat_clients(rows) if kind == "deal" else (set(), set())
-    columns = [field.attname for field in model._meta.concrete_fields]
     defaults = _defaults(model)
     row_of = operator.itemgetter(*columns)  # a values dict with every column -> the row, in C
     actor_id = actor.pk
     timeline_kind = _timeline_kind(import_job_id)
     item_rows, comm_rows, history_rows, timeline_rows = [], [], [], []
     published: list[object] = []
+    described: dict[int, tuple[str, bool, int | None]] = {}
     for number, (row, pk) in enumerate(zip(rows, ids, strict=True)):
         values = _item_values(kind, row, pk, actor_id=actor_id, now=now, repeat=repeat)
         item_rows.append(row_of({**defaults, **values}))
+        described[pk] = (
+            values.get("title", ""),
+            values.get("is_closed", False),
+            values.get("assigned_to_id"),
+        )
         comm_rows.extend(_communications(kind, row, pk))
         created = values["created_at"]
         if staged:
@@ -86,11 +120,31 @@ def write(
             )
         )
         published.append(events.ItemCreated(kind=kind, item_id=pk, actor_id=actor_id))
+    return Built(
+        kind=kind,
+        ids={id(row): pk for row, pk in zip(rows, ids, strict=True)},
+        columns=columns,
+        item_rows=item_rows,
+        comm_rows=comm_rows,
+        history_rows=history_rows,
+        timeline_rows=timeline_rows,
+        published=published,
+        described=described,
+    )
+
+
+def insert(built: Built) -> None:
+    """Insert the built rows and publish their events (in the caller's transaction)."""
+    if not built.item_rows:
+        return
+    kind = built.kind
     owner = f"{kind}_id"
-    bulk_insert.insert(model, columns, item_rows)
-    if comm_rows:
-        bulk_insert.insert(Communication, ("kind", "label", "value", "normalized", "sort", owner), comm_rows)
-    if staged:
+    bulk_insert.insert(items.ITEM_MODELS[kind], built.columns, built.item_rows)
+    if built.comm_rows:
+        bulk_insert.insert(
+            Communication, ("kind", "label", "value", "normalized", "sort", owner), built.comm_rows
+        )
+    if built.history_rows:
         bulk_insert.insert(
             StageHistory,
             (
@@ -105,13 +159,14 @@ def write(
                 "is_backward",
                 "reason",
             ),
-            history_rows,
+            built.history_rows,
         )
     bulk_insert.insert(
-        TimelineEntry, (owner, "kind", "actor_id", "created_at", "text", "data", "is_pinned"), timeline_rows
+        TimelineEntry,
+        (owner, "kind", "actor_id", "created_at", "text", "data", "is_pinned"),
+        built.timeline_rows,
     )
-    bus.publish_many(published)
-    return {id(row): pk for row, pk in zip(rows, ids, strict=True)}
+    bus.publish_many(built.published)
 
 
 def _defaults(model: type[models.Model]) -> dict[str, Any]:
