@@ -100,7 +100,8 @@ def _write_lead(
         cleaned.setdefault("company", resolution.company)
     now = created_at or timezone.now()
     cleaned.setdefault("currency", settings.DEFAULT_CURRENCY)
-    lead = Lead(
+    lead = bulk_insert.build(
+        Lead,
         status=status,
         custom=custom_values,
         created_by=actor,
@@ -116,6 +117,38 @@ def _write_lead(
         lead.title = default_title(lead, parsed)
     given = comms.flatten(parsed)
     items.refresh_search_text(lead, given)
+    data = (
+        {"duplicates": [m.as_dict(hidden=not m.visible_to(actor)) for m in resolution.matches]}
+        if resolution.matches
+        else None
+    )
+    if lead.title and not rows:
+        # Nothing waits for the lead's id: it goes in with its phones, e-mails, history row
+        # and creation entry (one statement on PostgreSQL).
+        fresh = comms.new_rows(lead, parsed)
+        entry = history.new_entry(lead, to=status, source=None, actor=actor, at=now)
+        bulk_insert.insert_with_rows(
+            lead, [*fresh, entry, items.creation_entry(lead, actor=actor, data=data)], link="lead"
+        )
+        if parsed:
+            lead.fresh_communications = fresh  # what the answer shows (crm.selectors.lists.row_of)
+        history.announce(lead, entry)
+        items.announce_creation(lead, actor=actor)
+    else:
+        _write_in_steps(
+            lead, actor=actor, status=status, parsed=parsed, given=given, rows=rows, now=now, data=data
+        )
+    if convert_in_simple_mode and _simple_mode() and not lead.is_closed:
+        from voronka.crm.services.conversion import convert_lead  # conversion builds on this module
+
+        convert_lead(lead, actor=actor)
+        lead.refresh_from_db()
+        lead.__dict__.pop("fresh_communications", None)
+    return lead
+
+
+def _write_in_steps(lead: Lead, *, actor: User, status: Stage, parsed, given, rows: list, now, data) -> None:
+    """Insert a new lead whose title or amount needs its id or its product rows first."""
     bulk_insert.insert_one(lead)
     if parsed:
         comms.replace(lead, parsed, fresh=True)
@@ -130,20 +163,7 @@ def _write_lead(
     if changed:
         lead.save(update_fields=changed)
     history.enter(lead, to=status, source=None, actor=actor, at=now)
-    items.record_creation(
-        lead,
-        actor=actor,
-        data={"duplicates": [m.as_dict(hidden=not m.visible_to(actor)) for m in resolution.matches]}
-        if resolution.matches
-        else None,
-    )
-    if convert_in_simple_mode and _simple_mode() and not lead.is_closed:
-        from voronka.crm.services.conversion import convert_lead  # conversion builds on this module
-
-        convert_lead(lead, actor=actor)
-        lead.refresh_from_db()
-        lead.__dict__.pop("fresh_communications", None)
-    return lead
+    items.record_creation(lead, actor=actor, data=data)
 
 
 def _initial_status(status: Stage | None) -> Stage:
