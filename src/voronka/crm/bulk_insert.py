@@ -224,6 +224,11 @@ def _insert_statement(
     return sql, [_preparer(field) for field in fields], pk
 
 
+def rows_at_once() -> bool:
+    """True when `insert_with_rows()` writes with one statement (PostgreSQL): a transaction by itself."""
+    return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+
+
 def insert_with_rows(parent: models.Model, rows: Sequence[models.Model], *, link: str) -> None:
     """Insert a new `parent` and new `rows` whose foreign key `link` names it; set every id.
 

@@ -13,6 +13,7 @@ Status changes go through crm.services.stages; deletion through crm.services.rec
 """
 
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from typing import Any
 
 from django.conf import settings
@@ -57,7 +58,17 @@ def create_lead(
     cleaned["assigned_to"] = items.default_responsible(actor, cleaned.get("assigned_to"))
     owner = cleaned["assigned_to"]
     items.require(actor, Action.CREATE, "lead", owner_id=owner.pk if owner else None)
-    with transaction.atomic():
+    one_statement = (
+        bulk_insert.rows_at_once()
+        and DuplicatePolicy(on_duplicate) == DuplicatePolicy.CREATE
+        and not rows
+        and bool(cleaned.get("title") or _name_title(cleaned, parsed))
+        and not (convert_in_simple_mode and _simple_mode())
+    )
+    # A create that reads nothing first and whose rows go in with one statement (PostgreSQL)
+    # is a transaction by itself: no BEGIN and COMMIT round trips; its events are published
+    # once that statement has committed, as after any commit.
+    with nullcontext() if one_statement else transaction.atomic():
         return _write_lead(
             actor=actor,
             status=status,
@@ -183,6 +194,16 @@ def initial_status(status: Stage | None, *, pipeline: Pipeline, first: Stage | N
     if status.is_won:
         raise MoveRefused("stage.convert_instead", _("A lead reaches this status by conversion. Convert it."))
     return status
+
+
+def _name_title(cleaned: Mapping[str, Any], parsed: dict[str, list[comms.Comm]] | None) -> str:
+    """The title `default_title()` gives a new lead with these cleaned fields."""
+    return title_from(
+        cleaned.get("first_name") or "",
+        cleaned.get("last_name") or "",
+        cleaned.get("company_title") or "",
+        parsed,
+    )
 
 
 def default_title(item, parsed: dict[str, list[comms.Comm]] | None) -> str:
