@@ -136,3 +136,28 @@ def test_a_new_window_starts_a_new_count(manager, settings):
 
     assert first == [2999, 2998, 2997]
     assert later.remaining == 2999
+
+
+def test_a_token_read_again_gives_fresh_objects_and_follows_the_users_row(manager, admin):
+    from voronka.accounts.models import Role
+    from voronka.accounts.rights import department_user_ids, scope_for
+    from voronka.accounts.selectors import active_token
+
+    _token, raw = create_token(user=manager, actor=system_user())
+    first = active_token(raw)
+    department_user_ids(first.user)  # kept on that user object only
+    first.user.first_name = "changed in memory"
+
+    second = active_token(raw)
+
+    assert second is not first and second.user is not first.user and second.user is second.user
+    assert second.user.first_name == manager.first_name and second.user.pk == manager.pk
+    assert not hasattr(second.user, "_voronka_department_users")
+    assert not second.user._state.adding and second.token_hash == first.token_hash
+    # A change of the user's row (here its role) shows at the next request.
+    before = scope_for(second.user, "lead", "delete")
+    manager.role = Role.objects.get(code="administrator")
+    manager.save(update_fields=["role"])
+    third = active_token(raw)
+    assert third.user.role_id == manager.role_id
+    assert scope_for(third.user, "lead", "delete") != before

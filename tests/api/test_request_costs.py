@@ -176,7 +176,7 @@ def test_the_token_statement_reads_the_role_rights_and_a_change_shows_at_the_nex
     assert none.json()["items"] == []
 
 
-def test_a_create_takes_eight_statements(api, manager):
+def test_a_create_takes_eight_statements_on_sqlite_and_three_on_postgresql(api, manager):
     from voronka.crm.models import ConfigVersion
 
     ConfigVersion.objects.get_or_create(pk=1, defaults={"version": 1})  # as a migrated database has
@@ -193,6 +193,10 @@ def test_a_create_takes_eight_statements(api, manager):
     # the token with its user, the role's rights and the configuration stamp; the transaction
     # (a savepoint in a test); one INSERT each for the lead, its phones and e-mails, the stage
     # history and the timeline; the answer's look-up of duplicates the manager may see
+    if connection.vendor == "postgresql":
+        # the lead and its rows in one statement, which is a transaction by itself
+        assert [s.split()[0] for s in statements] == ["SELECT", "WITH", "SELECT"], statements
+        return
     assert len(statements) == 8, statements
     assert [s.split()[0] for s in statements] == [
         "SELECT", "SAVEPOINT", "INSERT", "INSERT", "INSERT", "INSERT", "RELEASE", "SELECT"

@@ -145,3 +145,118 @@ def test_a_row_built_with_new_keeps_its_related_objects_as_the_constructor_does(
     assert (built.lead_id, built.actor_id, built.deal_id) == (lead.pk, manager.pk, None)
     insert_one(built)
     assert TimelineEntry.objects.filter(pk=built.pk, lead=lead, actor=manager, text="Hi").exists()
+
+
+def _attributes(instance):
+    values = {k: v for k, v in instance.__dict__.items() if k != "_state"}
+    return values, dict(instance._state.fields_cache), instance._state.adding, instance._state.db
+
+
+def test_build_makes_the_instance_the_constructor_makes(manager):
+    from voronka.crm.bulk_insert import build
+
+    status = first_lead_status()
+    at = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
+    values = {
+        "status": status,
+        "created_by": manager,
+        "assigned_to": None,
+        "title": "Pumps",
+        "amount": Decimal("15000"),
+        "utm": {"utm_source": "ya"},
+        "created_at": at,
+        "updated_at": at,
+        "source_id": None,
+    }
+
+    built, plain = build(Lead, **values), Lead(**values)
+
+    assert type(built) is Lead and _attributes(built) == _attributes(plain)
+    assert (built.status, built.created_by, built.assigned_to) == (status, manager, None)
+    # Defaults as the constructor's: a new dict each, the current time.
+    entry = build(TimelineEntry, kind="comment", created_at=at)
+    assert _attributes(entry) == _attributes(TimelineEntry(kind="comment", created_at=at))
+    assert entry.data == {} and entry.data is not build(TimelineEntry, kind="comment").data
+    assert build(TimelineEntry, kind="comment").created_at > at
+
+
+def test_build_leaves_what_it_does_not_know_to_the_constructor(manager):
+    from django.db.models.signals import post_init
+
+    from voronka.crm.bulk_insert import build
+
+    with pytest.raises(TypeError):
+        build(Lead, no_such_field=1)
+    seen = []
+
+    def listener(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(listener, sender=Lead)
+    try:
+        lead = build(Lead, title="Pumps")
+    finally:
+        post_init.disconnect(listener, sender=Lead)
+    assert seen == [lead]
+
+
+def test_an_item_and_its_rows_go_in_together_with_their_ids(manager):
+    from voronka.crm.bulk_insert import build, insert_with_rows, new
+
+    status = first_lead_status()
+    at = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
+    lead = build(
+        Lead, title="Pumps", status=status, created_by=manager, created_at=at, amount=Decimal("12.50")
+    )
+    phones = [
+        new(
+            Communication,
+            {"lead": lead},
+            kind="phone",
+            value=f"+7 495 100 20 3{i}",
+            normalized=f"+749510020{i}",
+        )
+        for i in range(2)
+    ]
+    entry = new(StageHistory, {"lead": lead, "to_stage": status}, pipeline_id=status.pipeline_id, moved_at=at)
+    created = new(
+        TimelineEntry, {"lead": lead, "actor": manager}, kind="created", data={"a": [1]}, created_at=at
+    )
+
+    with CaptureQueriesContext(connection) as captured:
+        insert_with_rows(lead, [*phones, entry, created], link="lead")
+
+    # One statement on PostgreSQL; elsewhere the lead, then one per model of rows.
+    assert len(captured.captured_queries) == (1 if connection.vendor == "postgresql" else 4)
+    assert all(
+        row.pk and row.lead_id == lead.pk and not row._state.adding for row in [*phones, entry, created]
+    )
+    assert phones[0].pk < phones[1].pk and not lead._state.adding
+    stored = Lead.objects.get(pk=lead.pk)
+    assert (stored.title, stored.amount, stored.created_at, stored.status_id) == (
+        "Pumps",
+        Decimal("12.50"),
+        at,
+        status.pk,
+    )
+    assert dict(Communication.objects.filter(lead=lead).values_list("pk", "value")) == {
+        p.pk: p.value for p in phones
+    }
+    assert StageHistory.objects.get(lead=lead).pk == entry.pk
+    assert TimelineEntry.objects.values_list("pk", "data").get(lead=lead) == (created.pk, {"a": [1]})
+
+
+def test_a_lead_create_writes_its_rows_at_once_unless_it_needs_its_id_first(manager):
+    with CaptureQueriesContext(connection) as captured:
+        lead = create_lead(
+            actor=manager, title="Pumps", phones=["+7 495 100 20 30"], emails=["a@example.org"]
+        )
+    inserts = [q["sql"] for q in captured.captured_queries if "INSERT" in q["sql"]]
+    assert len(inserts) == (1 if connection.vendor == "postgresql" else 4)
+    assert [c.value for c in lead.fresh_communications] == ["+7 495 100 20 30", "a@example.org"]
+    assert lead.communications.count() == 2 and StageHistory.objects.filter(lead=lead).count() == 1
+
+    numbered = create_lead(actor=manager)  # "Lead #<id>": written in steps
+    assert numbered.title.endswith(str(numbered.pk))
+    assert StageHistory.objects.filter(lead=numbered).count() == 1
+    assert TimelineEntry.objects.filter(lead=numbered, kind="created").count() == 1

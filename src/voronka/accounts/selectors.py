@@ -6,6 +6,7 @@ from functools import cache
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -71,28 +72,51 @@ def active_token(raw: str, *, with_column: str = "") -> ApiToken | None:
     Every API request starts here, so it is one raw statement (prepared: lib.statements) that
     reads the user's rights too (accounts.rights.rights_subquery), and the user is built from
     its row with the columns' converters (what the ORM does, without building a query each
-    time: the ORM, or even a raw queryset, costs several times what running the statement does).
+    time: the ORM, or even a raw queryset, costs several times what running the statement does),
+    or copied from the objects the same row gave last time (`_built`).
     """
     raw = (raw or "").strip()
     if not raw or len(raw) > TOKEN_MAX_LENGTH:
         return None
     digest = token_digest(raw)
-    fields, converters = _user_columns()
     with statements.cursor() as cursor:
         cursor.execute(_token_sql(connection.vendor, with_column), [digest, True, False])
         row = cursor.fetchone()
     if row is None:
         return None
+    built = _built.get(digest)
+    if built is None or built[0] != row:
+        built = _build(row, digest)
+        if len(_built) >= _MAX_BUILT:
+            _built.clear()
+        _built[digest] = built
+    _row, user_attributes, token_attributes = built
+    user = _instance(User, user_attributes, {})
+    token = _instance(ApiToken, token_attributes, {"user": user})
+    token.also_read = row[-1]
+    return token
+
+
+# Per process, by token digest: the statement's last row and the attributes of the user and
+# token built from it. The statement runs at every request (a revoked token, a deactivated user
+# or a changed role shows at once); a row equal to the last one gives the same objects, copied
+# from these attributes instead of built again (converters, the model constructors, the rights).
+_built: dict[str, tuple[tuple, dict, dict]] = {}
+_MAX_BUILT = 10_000
+
+
+def _build(row: tuple, digest: str) -> tuple[tuple, dict, dict]:
+    fields, converters = _user_columns()
     values = list(row[: len(fields)])
     for index, field_converters in converters:
         for convert in field_converters:
             values[index] = convert(values[index], fields[index], connection)
     user = User.from_db(connection.alias, [field.attname for field in fields], values)
-    token_id, name, prefix, read_only, last_used, rights, also_read = row[len(fields) :]
+    token_id, name, prefix, read_only, last_used, rights, _also_read = row[len(fields) :]
     remember_rights(user, rights)
     token = ApiToken(
         id=token_id,
-        user=user,
+        user_id=user.pk,
         name=name,
         prefix=prefix,
         token_hash=digest,
@@ -100,9 +124,22 @@ def active_token(raw: str, *, with_column: str = "") -> ApiToken | None:
         last_used_at=_moment(last_used),
         revoked_at=None,
     )
-    token._state.adding, token._state.db = False, user._state.db
-    token.also_read = also_read
-    return token
+    return row, _attributes(user), _attributes(token)
+
+
+def _attributes(instance) -> dict:
+    return {name: value for name, value in instance.__dict__.items() if name != "_state"}
+
+
+def _instance(model, attributes: dict, related: dict):
+    """A saved `model` instance with these attributes (a shallow copy: each request its own)."""
+    instance = model.__new__(model)
+    instance.__dict__.update(attributes)
+    state = ModelState()
+    state.adding, state.db = False, connection.alias
+    state.fields_cache.update(related)
+    instance._state = state
+    return instance
 
 
 _CONVERTERS: dict[str, list] = {}

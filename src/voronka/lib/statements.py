@@ -55,17 +55,51 @@ _ONLY_WHEN_ASKED = 2**62
 
 
 _CLASS: list[type] = []
+_CONVERTED: dict[tuple[str, str], tuple] = {}
+_MAX_CONVERTED = 200
 
 
 def _prepared_class() -> type:
     if not _CLASS:
         from django.db.backends.postgresql.base import ServerBindingCursor
+        from psycopg import _queries
 
         class PreparedCursor(ServerBindingCursor):
             """Server-side binding, and every statement prepared (psycopg keeps 100 a connection)."""
 
             def execute(self, query, params=None, *, prepare=None, binary=None):
                 return super().execute(query, params, prepare=True, binary=binary)
+
+            def _convert_query(self, query, params=None):
+                # psycopg keeps the conversion of a statement's "%s" into "$n" only for a
+                # statement under 4 kB and 50 values (an ORM's INSERT of N rows has endless
+                # shapes); ours are few and fixed (a create's one INSERT … WITH has ~60 values),
+                # so each is converted once per process, not at every execute.
+                if (
+                    params is None
+                    or not isinstance(query, str)
+                    or (
+                        len(query) <= _queries.MAX_CACHED_STATEMENT_LENGTH
+                        and len(params) <= _queries.MAX_CACHED_STATEMENT_PARAMS
+                    )
+                ):
+                    return super()._convert_query(query, params)
+                encoding = self._tx.encoding
+                converted = _CONVERTED.get((query, encoding))
+                if converted is None:
+                    if len(_CONVERTED) >= _MAX_CONVERTED:
+                        _CONVERTED.clear()
+                    converted = _queries._query2pg_nocache(query.encode(encoding), encoding)
+                    _CONVERTED[(query, encoding)] = converted
+                converted_query = self._query_cls(self._tx)
+                (
+                    converted_query.query,
+                    converted_query._want_formats,
+                    converted_query._order,
+                    converted_query._parts,
+                ) = converted
+                converted_query.dump(params)
+                return converted_query
 
         _CLASS.append(PreparedCursor)
     return _CLASS[0]

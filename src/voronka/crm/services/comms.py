@@ -126,23 +126,8 @@ def replace(item, parsed: dict[str, list[Comm]], *, fresh: bool = False) -> bool
     """
     owner = {item.kind.value: item}
     if fresh:
-        created = bulk_insert.insert_many(
-            [
-                bulk_insert.new(
-                    Communication,
-                    owner,
-                    kind=KIND_ARGUMENTS[name],
-                    label=c.label,
-                    value=c.value,
-                    normalized=c.normalized,
-                    sort=i,
-                )
-                for name, comms in parsed.items()
-                for i, c in enumerate(comms)
-            ]
-        )
         # What the new item's answer shows (crm.selectors.lists.row_of), without reading it back.
-        item.fresh_communications = created
+        item.fresh_communications = bulk_insert.insert_many(new_rows(item, parsed))
         return any(parsed.values())
     changed = False
     existing = list(item.communications.all())
@@ -160,6 +145,24 @@ def replace(item, parsed: dict[str, list[Comm]], *, fresh: bool = False) -> bool
             for i, c in enumerate(comms)
         )
     return changed
+
+
+def new_rows(item, parsed: dict[str, list[Comm]] | None) -> list[Communication]:
+    """The (unsaved) rows of a new item's communications, in the order `replace(fresh=True)` writes them."""
+    owner = {item.kind.value: item}
+    return [
+        bulk_insert.new(
+            Communication,
+            owner,
+            kind=KIND_ARGUMENTS[name],
+            label=c.label,
+            value=c.value,
+            normalized=c.normalized,
+            sort=i,
+        )
+        for name, comms in (parsed or {}).items()
+        for i, c in enumerate(comms)
+    ]
 
 
 def add_missing(item, comms: Iterable[Comm]) -> list[Comm]:

@@ -32,27 +32,47 @@ def enter(
 ) -> StageHistory:
     """Append the history row for `item` entering `to`, and publish StageChanged after commit."""
     entry = bulk_insert.insert_one(
-        _row(
-            item,
-            to,
-            source,
-            moved_at=at or timezone.now(),
-            moved_by=actor,
-            is_backward=is_backward,
-            reason=reason,
-        )
+        new_entry(item, to=to, source=source, actor=actor, reason=reason, is_backward=is_backward, at=at)
     )
+    announce(item, entry)
+    return entry
+
+
+def new_entry(
+    item,
+    *,
+    to: Stage,
+    source: Stage | None,
+    actor: User | None,
+    reason: str = "",
+    is_backward: bool = False,
+    at=None,
+) -> StageHistory:
+    """The (unsaved) row `enter()` writes, for a caller that inserts it with other rows; once it
+    is inserted, the caller calls `announce()`."""
+    return _row(
+        item,
+        to,
+        source,
+        moved_at=at or timezone.now(),
+        moved_by=actor,
+        is_backward=is_backward,
+        reason=reason,
+    )
+
+
+def announce(item, entry: StageHistory) -> None:
+    """Publish StageChanged (after commit) for an inserted history row of `item`."""
     bus.publish(
         events.StageChanged(
             kind=item.kind.value,
             item_id=item.pk,
             entry_id=entry.pk,
-            from_stage_id=source.pk if source else None,
-            to_stage_id=to.pk,
-            actor_id=actor.pk if actor else None,
+            from_stage_id=entry.from_stage_id,
+            to_stage_id=entry.to_stage_id,
+            actor_id=entry.moved_by_id,
         )
     )
-    return entry
 
 
 def _row(

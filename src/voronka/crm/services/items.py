@@ -351,6 +351,19 @@ def record_update(item, *, actor: User, changes: dict[str, list[Any]], save_fiel
 def record_creation(item, *, actor: User, data: dict[str, Any] | None = None) -> None:
     """Write the creation entry and publish ItemCreated."""
     timeline.record(item, kind=timeline.Kind.CREATED, actor=actor, data=data or {}, at=item.created_at)
+    announce_creation(item, actor=actor)
+
+
+def creation_entry(item, *, actor: User, data: dict[str, Any] | None = None):
+    """The (unsaved) creation entry `record_creation()` writes, for a caller that inserts it with
+    other rows; once it is inserted, the caller calls `announce_creation()`."""
+    return timeline.new_entry(
+        item, kind=timeline.Kind.CREATED, actor=actor, data=data or {}, at=item.created_at
+    )
+
+
+def announce_creation(item, *, actor: User) -> None:
+    """Publish ItemCreated (after commit)."""
     bus.publish(events.ItemCreated(kind=item.kind.value, item_id=item.pk, actor_id=actor.pk))
 
 

@@ -13,6 +13,7 @@ Status changes go through crm.services.stages; deletion through crm.services.rec
 """
 
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from typing import Any
 
 from django.conf import settings
@@ -57,7 +58,17 @@ def create_lead(
     cleaned["assigned_to"] = items.default_responsible(actor, cleaned.get("assigned_to"))
     owner = cleaned["assigned_to"]
     items.require(actor, Action.CREATE, "lead", owner_id=owner.pk if owner else None)
-    with transaction.atomic():
+    one_statement = (
+        bulk_insert.rows_at_once()
+        and DuplicatePolicy(on_duplicate) == DuplicatePolicy.CREATE
+        and not rows
+        and bool(cleaned.get("title") or _name_title(cleaned, parsed))
+        and not (convert_in_simple_mode and _simple_mode())
+    )
+    # A create that reads nothing first and whose rows go in with one statement (PostgreSQL)
+    # is a transaction by itself: no BEGIN and COMMIT round trips; its events are published
+    # once that statement has committed, as after any commit.
+    with nullcontext() if one_statement else transaction.atomic():
         return _write_lead(
             actor=actor,
             status=status,
@@ -100,7 +111,8 @@ def _write_lead(
         cleaned.setdefault("company", resolution.company)
     now = created_at or timezone.now()
     cleaned.setdefault("currency", settings.DEFAULT_CURRENCY)
-    lead = Lead(
+    lead = bulk_insert.build(
+        Lead,
         status=status,
         custom=custom_values,
         created_by=actor,
@@ -116,6 +128,38 @@ def _write_lead(
         lead.title = default_title(lead, parsed)
     given = comms.flatten(parsed)
     items.refresh_search_text(lead, given)
+    data = (
+        {"duplicates": [m.as_dict(hidden=not m.visible_to(actor)) for m in resolution.matches]}
+        if resolution.matches
+        else None
+    )
+    if lead.title and not rows:
+        # Nothing waits for the lead's id: it goes in with its phones, e-mails, history row
+        # and creation entry (one statement on PostgreSQL).
+        fresh = comms.new_rows(lead, parsed)
+        entry = history.new_entry(lead, to=status, source=None, actor=actor, at=now)
+        bulk_insert.insert_with_rows(
+            lead, [*fresh, entry, items.creation_entry(lead, actor=actor, data=data)], link="lead"
+        )
+        if parsed:
+            lead.fresh_communications = fresh  # what the answer shows (crm.selectors.lists.row_of)
+        history.announce(lead, entry)
+        items.announce_creation(lead, actor=actor)
+    else:
+        _write_in_steps(
+            lead, actor=actor, status=status, parsed=parsed, given=given, rows=rows, now=now, data=data
+        )
+    if convert_in_simple_mode and _simple_mode() and not lead.is_closed:
+        from voronka.crm.services.conversion import convert_lead  # conversion builds on this module
+
+        convert_lead(lead, actor=actor)
+        lead.refresh_from_db()
+        lead.__dict__.pop("fresh_communications", None)
+    return lead
+
+
+def _write_in_steps(lead: Lead, *, actor: User, status: Stage, parsed, given, rows: list, now, data) -> None:
+    """Insert a new lead whose title or amount needs its id or its product rows first."""
     bulk_insert.insert_one(lead)
     if parsed:
         comms.replace(lead, parsed, fresh=True)
@@ -130,20 +174,7 @@ def _write_lead(
     if changed:
         lead.save(update_fields=changed)
     history.enter(lead, to=status, source=None, actor=actor, at=now)
-    items.record_creation(
-        lead,
-        actor=actor,
-        data={"duplicates": [m.as_dict(hidden=not m.visible_to(actor)) for m in resolution.matches]}
-        if resolution.matches
-        else None,
-    )
-    if convert_in_simple_mode and _simple_mode() and not lead.is_closed:
-        from voronka.crm.services.conversion import convert_lead  # conversion builds on this module
-
-        convert_lead(lead, actor=actor)
-        lead.refresh_from_db()
-        lead.__dict__.pop("fresh_communications", None)
-    return lead
+    items.record_creation(lead, actor=actor, data=data)
 
 
 def _initial_status(status: Stage | None) -> Stage:
@@ -163,6 +194,16 @@ def initial_status(status: Stage | None, *, pipeline: Pipeline, first: Stage | N
     if status.is_won:
         raise MoveRefused("stage.convert_instead", _("A lead reaches this status by conversion. Convert it."))
     return status
+
+
+def _name_title(cleaned: Mapping[str, Any], parsed: dict[str, list[comms.Comm]] | None) -> str:
+    """The title `default_title()` gives a new lead with these cleaned fields."""
+    return title_from(
+        cleaned.get("first_name") or "",
+        cleaned.get("last_name") or "",
+        cleaned.get("company_title") or "",
+        parsed,
+    )
 
 
 def default_title(item, parsed: dict[str, list[comms.Comm]] | None) -> str:

@@ -25,15 +25,20 @@ def record(
     item, *, kind: str, actor: User | None, text: str = "", data: dict[str, Any] | None = None, at=None
 ) -> TimelineEntry:
     """Append an entry to the item's timeline."""
-    return bulk_insert.insert_one(
-        bulk_insert.new(
-            TimelineEntry,
-            {item.kind.value: item, "actor": actor},
-            kind=kind,
-            text=text,
-            data=data or {},
-            created_at=at or timezone.now(),
-        )
+    return bulk_insert.insert_one(new_entry(item, kind=kind, actor=actor, text=text, data=data, at=at))
+
+
+def new_entry(
+    item, *, kind: str, actor: User | None, text: str = "", data: dict[str, Any] | None = None, at=None
+) -> TimelineEntry:
+    """The (unsaved) entry `record()` writes, for a caller that inserts it with other rows."""
+    return bulk_insert.new(
+        TimelineEntry,
+        {item.kind.value: item, "actor": actor},
+        kind=kind,
+        text=text,
+        data=data or {},
+        created_at=at or timezone.now(),
     )
 
 
