@@ -52,3 +52,21 @@ def test_the_setting_turns_preparing_off(settings):
         cursor.execute(sql, ["a", 1, dt.datetime.now(dt.UTC), 1])
 
     assert not any("SELECT 2," in statement for statement in _prepared())
+
+
+@pytest.mark.parametrize("internals", [True, False], ids=["cached conversion", "psycopg's own"])
+def test_a_long_statement_gives_its_values_back_with_or_without_the_cached_conversion(monkeypatch, internals):
+    # More than psycopg caches (50 values): converted once per process when psycopg's private
+    # helpers are there, by psycopg itself every time when a release lacks them.
+    if connection.vendor != "postgresql":
+        pytest.skip("the conversion of placeholders is psycopg's")
+    statements.cursor().close()  # builds the class, which reads what psycopg has
+    if not internals:
+        monkeypatch.setattr(statements, "_CONVERSION_INTERNALS", False)
+    assert statements._CONVERSION_INTERNALS is internals
+    values = list(range(60))
+    sql = "SELECT " + ", ".join(["%s::int"] * len(values))
+    for _ in range(2):
+        with statements.cursor() as cursor:
+            cursor.execute(sql, values)
+            assert list(cursor.fetchone()) == values

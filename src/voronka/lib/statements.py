@@ -57,12 +57,21 @@ _ONLY_WHEN_ASKED = 2**62
 _CLASS: list[type] = []
 _CONVERTED: dict[tuple[str, str], tuple] = {}
 _MAX_CONVERTED = 200
+_CONVERSION_INTERNALS = False
 
 
 def _prepared_class() -> type:
     if not _CLASS:
         from django.db.backends.postgresql.base import ServerBindingCursor
         from psycopg import _queries
+
+        # The per-process conversion below leans on psycopg's private helpers (3.2-3.3); a
+        # release without them gets psycopg's own conversion, unchanged, instead of errors.
+        global _CONVERSION_INTERNALS
+        _CONVERSION_INTERNALS = all(
+            hasattr(_queries, name)
+            for name in ("MAX_CACHED_STATEMENT_LENGTH", "MAX_CACHED_STATEMENT_PARAMS", "_query2pg_nocache")
+        )
 
         class PreparedCursor(ServerBindingCursor):
             """Server-side binding, and every statement prepared (psycopg keeps 100 a connection)."""
@@ -76,7 +85,8 @@ def _prepared_class() -> type:
                 # shapes); ours are few and fixed (a create's one INSERT … WITH has ~60 values),
                 # so each is converted once per process, not at every execute.
                 if (
-                    params is None
+                    not _CONVERSION_INTERNALS
+                    or params is None
                     or not isinstance(query, str)
                     or (
                         len(query) <= _queries.MAX_CACHED_STATEMENT_LENGTH
