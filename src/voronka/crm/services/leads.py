@@ -96,7 +96,9 @@ def _write_lead(
     created_at,
     convert_in_simple_mode: bool,
 ) -> Lead:
-    """The part of create_lead() inside its transaction: the duplicate policy and the writes."""
+    """The part of create_lead() after its checks: the duplicate policy and the writes (in the
+    caller's transaction, or, for a PostgreSQL create that reads nothing first and writes with
+    one statement, in that statement's own)."""
     resolution = duplicates.resolve(
         "lead", on_duplicate, parsed=parsed, company_title=cleaned.get("company_title", ""), actor=actor
     )
